@@ -1,0 +1,18 @@
+// Each subcommand of the `danemail` binary registers itself on the CLI11 application here; the
+// implementations live one file per subcommand (cmd_*.cpp) and return the process exit status.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace danemail::app {
+
+// Exit status chosen by the subcommand that ran (0 when none ran).
+int& exit_status();
+
+void add_key_command(CLI::App& app);
+void add_zone_command(CLI::App& app);
+void add_tlsa_command(CLI::App& app);
+
+}  // namespace danemail::app

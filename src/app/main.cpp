@@ -1,0 +1,15 @@
+// danemail: one program for a DNSSEC- and DANE-secured mail domain. main() only parses the command line
+// and hands over to the subcommand.
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"danemail — DNSSEC-signed DNS and DANE-secured mail for one domain", "danemail"};
+    app.require_subcommand(1);
+    danemail::app::add_key_command(app);
+    danemail::app::add_zone_command(app);
+    danemail::app::add_tlsa_command(app);
+    CLI11_PARSE(app, argc, argv);
+    return danemail::app::exit_status();
+}

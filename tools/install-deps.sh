@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs the Debian 12 packages danemail needs to build, test, demo and benchmark — only those missing.
+# Runs apt-get as root (or through sudo). Used by `make build`, `make test`, `make demo` and `make bench`.
+set -eu
+
+BUILD="cmake ninja-build g++ clang libclang-rt-14-dev pkg-config libssl-dev libfmt-dev libcli11-dev
+  nlohmann-json3-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev openssl"
+JUDGES="bind9-utils bind9-dnsutils ldnsutils knot-dnsutils knot-dnssecutils hash-slinger python3 python3-pytest
+  python3-dnspython time faketime"
+
+missing=""
+for p in $BUILD $JUDGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null
