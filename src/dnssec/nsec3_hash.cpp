@@ -12,8 +12,8 @@ Bytes nsec3_hash(const dns::Name& name, ByteView salt, uint16_t iterations) {
     buffer.insert(buffer.end(), salt.begin(), salt.end());
     Bytes digest(SHA_DIGEST_LENGTH);
     SHA1(buffer.data(), buffer.size(), digest.data());
-    Bytes round(SHA_DIGEST_LENGTH + salt.size());
-    std::copy(salt.begin(), salt.end(), round.begin() + SHA_DIGEST_LENGTH);
+    Bytes round(SHA_DIGEST_LENGTH);
+    round.insert(round.end(), salt.begin(), salt.end());
     for (uint16_t i = 0; i < iterations; ++i) {
         std::copy(digest.begin(), digest.end(), round.begin());
         SHA1(round.data(), round.size(), digest.data());
