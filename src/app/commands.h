@@ -15,4 +15,9 @@ void add_key_command(CLI::App& app);
 void add_zone_command(CLI::App& app);
 void add_tlsa_command(CLI::App& app);
 
+// Subcommands of `danemail zone`, each in its own file.
+void add_zone_check_command(CLI::App& zone);
+void add_zone_sign_command(CLI::App& zone);
+void add_zone_verify_command(CLI::App& zone);
+
 }  // namespace danemail::app
