@@ -186,6 +186,7 @@ Name Name::parent() const {
 }
 
 Name Name::suffix(size_t labels) const {
+    if (labels == 0) return Name();  // the root alone
     std::array<uint8_t, kMaxLabels + 1> offsets;
     size_t count = label_offsets(wire_, offsets);
     if (labels >= count) return *this;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "base/time.h"
@@ -379,13 +380,22 @@ std::string rdata_to_text(RRType type, ByteView rdata) {
     const RdataSchema* schema = schema_for(type);
     if (!schema) return rdata_to_generic_text(rdata);
     std::string out;
+    bool representable = true;  // false: the field's text form would not parse back to these bytes
     auto s = walk_rdata_fields(*schema, rdata, [&](Field f, size_t b, size_t e) {
         std::string field = print_field(f, rdata, b, e);
-        if (field.empty()) return;  // an empty rest-of-data or type bitmap prints nothing
+        if (field.empty()) {
+            // An empty type bitmap or SvcParams list prints nothing; any other field needs a token.
+            if (f != Field::TypeBitmap && f != Field::SvcParams) representable = false;
+            return;
+        }
+        if (f == Field::CaaTag && !std::all_of(field.begin(), field.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c));
+            }))
+            representable = false;  // RFC 8659 §4.1 allows only letters and digits; print it generically
         if (!out.empty()) out += ' ';
         out += field;
     });
-    if (!s) return rdata_to_generic_text(rdata);
+    if (!s || !representable) return rdata_to_generic_text(rdata);
     return out;
 }
 

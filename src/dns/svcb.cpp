@@ -210,7 +210,8 @@ Result<Bytes> svc_params_from_text(std::span<const TextToken> tokens) {
         auto key = key_from_text(text.substr(0, eq));
         if (!key) return error_at(t, "unknown SvcParam key '" + std::string(text.substr(0, eq)) + "'");
         std::string_view raw = eq == std::string_view::npos ? std::string_view() : text.substr(eq + 1);
-        if (eq != std::string_view::npos && raw.empty() && *key != 2 && *key != 8)
+        // Keys whose value is a list or a number cannot be empty; "key65000=\"\"" is an empty opaque value.
+        if (eq != std::string_view::npos && raw.empty() && (*key <= 1 || *key == 3 || *key == 4 || *key == 6))
             return error_at(t, "empty value for " + key_to_text(*key));
         auto value = value_from_text(*key, raw, t);
         if (!value) return value.error();

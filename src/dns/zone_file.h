@@ -25,6 +25,7 @@ struct ZoneFileOptions {
     uint32_t default_ttl = 3600;     // used when neither $TTL nor an earlier TTL applies (RFC 2308 §4)
     size_t max_errors = 50;          // stop after this many errors
     size_t max_include_depth = 16;
+    bool allow_include = true;       // false: $INCLUDE is an error (fuzzing, text from the network)
 };
 
 struct ParsedZone {
@@ -32,6 +33,7 @@ struct ParsedZone {
     std::vector<SourceLocation> locations;  // one per record
     std::vector<std::string> files;         // the main file first, then each $INCLUDE
     std::vector<Error> errors;              // Error::where is "file:line:column"
+    std::vector<Error> warnings;            // from check_zone: things it accepted and repaired
 
     bool ok() const { return errors.empty(); }
     std::string where(size_t record_index) const;  // "file:line:column" of a record
