@@ -24,6 +24,7 @@ struct SignArguments {
     unsigned iterations = 0;
     std::string salt = "-";
     bool opt_out = false;
+    bool cds = false;
     unsigned validity_days = 14;
     unsigned jitter_hours = 0;
     std::string serial = "keep";
@@ -98,6 +99,7 @@ int run_sign(const SignArguments& args) {
         policy.now = *t;
     }
     policy.threads = args.threads;
+    policy.publish_cds = args.cds;
 
     auto keys = dnssec::read_zone_keys(args.keys, *apex);
     if (!keys) {
@@ -144,6 +146,7 @@ void add_zone_sign_command(CLI::App& zone) {
     cmd->add_option("--iterations", args->iterations, "NSEC3 extra hash iterations (RFC 9276: 0)")->needs(nsec3);
     cmd->add_option("--salt", args->salt, "NSEC3 salt in hex, '-' for none (RFC 9276: none)")->needs(nsec3);
     cmd->add_flag("--opt-out", args->opt_out, "NSEC3 opt-out: leave insecure delegations out of the chain")->needs(nsec3);
+    cmd->add_flag("--cds", args->cds, "Publish CDS and CDNSKEY for the KSKs (RFC 7344), signed by the KSKs");
     cmd->add_option("--validity", args->validity_days, "Signature validity in days (default 14)");
     cmd->add_option("--jitter", args->jitter_hours, "Spread expiry times back by up to this many hours (default: validity/8)");
     cmd->add_option("--serial", args->serial, "SOA serial policy: keep, increment, unixtime or date (default keep)");

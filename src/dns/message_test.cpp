@@ -260,6 +260,46 @@ TEST(MessageCompression, CompressesOwnersAndRfc1035EmbeddedNames) {
     EXPECT_EQ(back.answer[0].rdata, mx.rdata);  // the reader expands what the writer compressed
 }
 
+// The builder walks schemas itself (to avoid allocating); embedded_names() is the reference for which names
+// RFC 3597 §4 lets it compress. Every embedded name below is "<letter>.example.com.", 15 bytes, which
+// compresses to 4 (a 2-byte label and a pointer to the question's "example.com.").
+TEST(MessageCompression, CompressesExactlyTheNamesEmbeddedNamesMarksCompressible) {
+    const std::pair<RRType, const char*> records[] = {
+        {type::NS, "a.example.com."},
+        {type::CNAME, "a.example.com."},
+        {type::PTR, "a.example.com."},
+        {type::MB, "a.example.com."},
+        {type::MD, "a.example.com."},
+        {type::MINFO, "a.example.com. b.example.com."},
+        {type::MX, "10 a.example.com."},
+        {type::SOA, "a.example.com. b.example.com. 1 2 3 4 5"},
+        {type::RP, "a.example.com. b.example.com."},
+        {type::AFSDB, "1 a.example.com."},
+        {type::PX, "1 a.example.com. b.example.com."},
+        {type::SRV, "1 2 3 a.example.com."},
+        {type::NAPTR, "1 2 \"s\" \"SIP+D2U\" \"\" a.example.com."},
+        {type::KX, "1 a.example.com."},
+        {type::DNAME, "a.example.com."},
+        {type::NSEC, "a.example.com. A"},
+        {type::SVCB, "1 a.example.com. port=1"},
+        {type::RRSIG, "A 13 3 300 20300101000000 20240101000000 1 a.example.com. AAAA"},
+    };
+    for (const auto& [type, text] : records) {
+        SCOPED_TRACE(type_to_text(type));
+        Record record = rr("example.com.", type, text);
+        size_t compressible = 0;
+        for (const auto& embedded : embedded_names(type, record.rdata)) compressible += embedded.compressible;
+        Bytes out;
+        MessageBuilder builder(out, Header{});
+        ASSERT_TRUE(builder.add_question({name("example.com."), type, rrclass::IN}));
+        ASSERT_TRUE(builder.add_record(Section::Answer, record));
+        ASSERT_TRUE(builder.finish());
+        size_t rdlength = out[kHeaderSize + 17 + 2 + 8] << 8 | out[kHeaderSize + 17 + 2 + 9];
+        EXPECT_EQ(rdlength, record.rdata.size() - 11 * compressible);
+        EXPECT_EQ(parse_ok(out).answer.at(0).rdata, record.rdata);
+    }
+}
+
 TEST(MessageCompression, LeavesOtherEmbeddedNamesAlone) {
     Bytes out;
     MessageBuilder builder(out, Header{});

@@ -420,7 +420,8 @@ std::optional<uint32_t> parse_ttl(std::string_view text) {
             default: return std::nullopt;
         }
         if (!have_digits) return std::nullopt;
-        total += current * unit;
+        total += current * unit;  // at most 2^32 * 604800: no 64-bit overflow while total stays below 2^31
+        if (total > 0x7FFFFFFFull) return std::nullopt;
         current = 0;
         have_digits = false;
         have_unit = true;

@@ -115,15 +115,18 @@ Result<Bytes> value_from_text(uint16_t key, std::string_view raw, const TextToke
     }
 }
 
+// One item of a comma-separated value (RFC 9460 Appendix A.1): ',' and '\' are escaped for the list first and
+// the result is then escaped as a character-string, so the item a,b prints as a\\,b and a\b as a\\\\b.
+// RFC 9460 Appendix A.1: an item's commas and backslashes get the value-list escapes "\," and "\\" first,
+// then the whole item the character-string escapes of the presentation format.
 std::string escape_list_item(std::string_view item) {
-    std::string quoted = quote_text(item);
-    quoted = quoted.substr(1, quoted.size() - 2);
-    std::string out;
-    for (char c : quoted) {
-        if (c == ',') out += "\\\\";  // "\\," inside quotes: a literal comma in an alpn id
-        out += c;
+    std::string listed;
+    for (char c : item) {
+        if (c == ',' || c == '\\') listed += '\\';
+        listed += c;
     }
-    return out;
+    std::string quoted = quote_text(listed);
+    return quoted.substr(1, quoted.size() - 2);
 }
 
 std::string value_to_text(uint16_t key, ByteView v) {
@@ -163,7 +166,8 @@ bool value_well_formed(uint16_t key, ByteView v) {
             if (v.empty() || v.size() % 2) return false;
             for (size_t p = 2; p + 1 < v.size(); p += 2)
                 if ((v[p - 2] << 8 | v[p - 1]) >= (v[p] << 8 | v[p + 1])) return false;
-            return true;
+            // §8: "mandatory" never lists itself; key 65535 is reserved (§14.3.2). Sorted: check the ends.
+            return (v[0] << 8 | v[1]) != 0 && (v[v.size() - 2] << 8 | v[v.size() - 1]) != 65535;
         case 1: {
             if (v.empty()) return false;
             size_t p = 0;
@@ -180,6 +184,22 @@ bool value_well_formed(uint16_t key, ByteView v) {
         case 6: return !v.empty() && v.size() % 16 == 0;
         default: return true;
     }
+}
+
+// RFC 9460 §8: every key that "mandatory" lists must itself be present (Appendix D.3). `params` is otherwise valid:
+// keys in increasing order, lengths in bounds, mandatory (key 0, if any) first.
+Status check_mandatory_keys_present(ByteView params) {
+    if (params.size() < 4 || params[0] != 0 || params[1] != 0) return {};
+    ByteView listed = params.subspan(4, static_cast<size_t>(params[2] << 8 | params[3]));
+    for (size_t k = 0; k + 1 < listed.size(); k += 2) {
+        int wanted = listed[k] << 8 | listed[k + 1];
+        bool present = false;
+        for (size_t pos = 0; pos + 4 <= params.size() && !present;
+             pos += 4 + static_cast<size_t>(params[pos + 2] << 8 | params[pos + 3]))
+            present = (params[pos] << 8 | params[pos + 1]) == wanted;
+        if (!present) return make_error("mandatory SvcParam " + key_to_text(static_cast<uint16_t>(wanted)) + " is missing");
+    }
+    return {};
 }
 
 }  // namespace
@@ -199,7 +219,7 @@ Status validate_svc_params(ByteView params) {
         last_key = key;
         pos += 4 + len;
     }
-    return {};
+    return check_mandatory_keys_present(params);
 }
 
 Result<Bytes> svc_params_from_text(std::span<const TextToken> tokens) {
@@ -237,7 +257,8 @@ std::string svc_params_to_text(ByteView params) {
         size_t len = static_cast<size_t>(params[pos + 2] << 8 | params[pos + 3]);
         if (!out.empty()) out += ' ';
         out += key_to_text(key);
-        if (key != 2 && key != 8 && (len > 0 || key > 8)) out += "=" + value_to_text(key, params.subspan(pos + 4, len));
+        // An empty value prints as the bare key, which is how it parses back (RFC 9460 §2.1).
+        if (key != 2 && key != 8 && len > 0) out += "=" + value_to_text(key, params.subspan(pos + 4, len));
         pos += 4 + len;
     }
     return out;

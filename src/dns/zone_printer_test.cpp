@@ -223,6 +223,31 @@ TEST(ZonePrinter, RoundTripsSvcbParameters) {
     expect_round_trip(z.records);
 }
 
+// alpn ids with commas, backslashes, quotes and control bytes need both escape layers (RFC 9460 App. A.1).
+TEST(ZonePrinter, RoundTripsAlpnIdsWithSpecialBytes) {
+    const std::string_view ids[] = {"a,b", "\\", "\\,", ",", "q\"u", std::string_view("\0\x01,\xff", 4)};
+    std::vector<Record> records;
+    for (auto id : ids) {
+        // SvcPriority 1, TargetName ".", key 1 (alpn) holding the one id.
+        Bytes rdata = {0, 1, 0, 0, 1, 0, static_cast<uint8_t>(id.size() + 1), static_cast<uint8_t>(id.size())};
+        rdata.insert(rdata.end(), id.begin(), id.end());
+        ASSERT_TRUE(validate_rdata(type::HTTPS, rdata));
+        records.push_back(Record{name("www.example.com."), type::HTTPS, rrclass::IN, 60, rdata});
+    }
+    expect_round_trip(records);
+    auto z = parse("www HTTPS 1 . alpn=\"a\\\\,b,c\\\\\\\\\"\n");
+    ASSERT_TRUE(z.ok()) << all(z.errors);
+    EXPECT_EQ(rdata_to_text(type::HTTPS, z.records[0].rdata), "1 . alpn=\"a\\\\,b,c\\\\\\\\\"");
+}
+
+TEST(ZonePrinter, MandatoryNeverListsItself) {
+    // RFC 9460 §8: a mandatory list naming "mandatory" (key 0) is malformed, in text and in wire form.
+    EXPECT_FALSE(parse("www HTTPS 1 . mandatory=mandatory\n").ok());
+    EXPECT_FALSE(parse("www HTTPS \\# 9 0001 00 0000 0002 0000\n").ok());
+    EXPECT_FALSE(parse("www HTTPS \\# 9 0001 00 0000 0002 ffff\n").ok());
+    EXPECT_TRUE(parse("www HTTPS \\# 13 0001 00 0000 0002 0003 0003 0002 01bb\n").ok());
+}
+
 TEST(ZonePrinter, RoundTripsUnknownTypesAndGenericForms) {
     auto z = parse(
         "$TTL 60\n"

@@ -191,10 +191,18 @@ Result<std::vector<dns::Record>> sign_zone(std::vector<dns::Record> records, con
     soa->rdata = soa_fields->encode();
     const uint32_t soa_ttl = soa->ttl;
 
-    for (const auto& key : keys)
-        if (is_published(key, now))
-            records.push_back({apex, dns::type::DNSKEY, dns::rrclass::IN, policy.dnskey_ttl.value_or(soa_ttl),
-                               key.dnskey_rdata()});
+    const uint32_t dnskey_ttl = policy.dnskey_ttl.value_or(soa_ttl);
+    for (const auto& key : keys) {
+        if (!is_published(key, now)) continue;
+        records.push_back({apex, dns::type::DNSKEY, dns::rrclass::IN, dnskey_ttl, key.dnskey_rdata()});
+        if (policy.publish_cds && key.is_ksk()) {
+            // RFC 7344 §4: the child's signal of the DS set it wants; RFC 8078 §3 for the parent's use of it.
+            auto cds = make_ds(apex, key.dnskey_rdata(), digest::SHA256);
+            if (!cds) return cds.error();
+            records.push_back({apex, dns::type::CDS, dns::rrclass::IN, dnskey_ttl, cds->encode()});
+            records.push_back({apex, dns::type::CDNSKEY, dns::rrclass::IN, dnskey_ttl, key.dnskey_rdata()});
+        }
+    }
     if (policy.use_nsec3) {
         dns::Nsec3ParamRdata param;
         param.iterations = policy.nsec3.iterations;

@@ -26,6 +26,7 @@ struct SigningPolicy {
     uint32_t jitter = 0;                  // expiry spread backwards by up to this (default: validity / 8)
     uint32_t inception_offset = 3600;     // inception back-dated against clock skew
     std::optional<uint32_t> dnskey_ttl;   // default: the SOA's TTL
+    bool publish_cds = false;             // CDS (SHA-256) and CDNSKEY for each published KSK (RFC 7344 §4)
     SerialPolicy serial = SerialPolicy::Keep;
     UnixTime now = 0;                     // 0: the current time
     unsigned threads = 0;                 // 0: one per core

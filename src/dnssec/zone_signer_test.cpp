@@ -179,6 +179,35 @@ TEST(ZoneSigner, Nsec3ChainHasEmptyNonTerminalsAndHonoursOptOut) {
     EXPECT_TRUE(report.ok()) << problems_text(report);
 }
 
+TEST(ZoneSigner, PublishesCdsAndCdnskeySignedByTheKsk) {
+    auto keys = make_keys(13);
+    SigningPolicy policy;
+    policy.publish_cds = true;
+    auto zone = sign(keys, policy);
+    auto report = verify_zone(zone, kApex, {});
+    EXPECT_TRUE(report.ok()) << problems_text(report);
+    size_t cds = 0, cdnskey = 0;
+    for (const auto& r : zone) {
+        if (r.type == dns::type::CDS) {
+            ++cds;
+            EXPECT_EQ(r.rdata, make_ds(kApex, keys[0].dnskey_rdata(), digest::SHA256)->encode());
+        }
+        if (r.type == dns::type::CDNSKEY) {
+            ++cdnskey;
+            EXPECT_EQ(r.rdata, keys[0].dnskey_rdata());
+        }
+    }
+    EXPECT_EQ(cds, 1u);  // the KSK only
+    EXPECT_EQ(cdnskey, 1u);
+    for (const auto& r : zone) {
+        if (r.type != dns::type::RRSIG) continue;
+        auto sig = dns::RrsigRdata::decode(r.rdata);
+        if (sig->type_covered == dns::type::CDS || sig->type_covered == dns::type::CDNSKEY) {
+            EXPECT_EQ(sig->key_tag, keys[0].tag);
+        }
+    }
+}
+
 TEST(ZoneSigner, SerialPolicies) {
     EXPECT_EQ(next_serial(5, SerialPolicy::Keep, 0), 5u);
     EXPECT_EQ(next_serial(5, SerialPolicy::Increment, 0), 6u);
