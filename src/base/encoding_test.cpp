@@ -9,7 +9,9 @@
 namespace danemail {
 namespace {
 
-Bytes bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
+Bytes bytes(std::string_view text) {
+    return Bytes(text.begin(), text.end());
+}
 
 // RFC 4648 §10: "", "f", "fo", "foo", "foob", "fooba", "foobar".
 const std::string_view kInputs[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
@@ -24,7 +26,8 @@ TEST(Hex, EncodeDecode) {
 }
 
 TEST(Hex, RejectsMalformedInput) {
-    for (const char* bad : {"0", "abc", "0g", "g0", " 00", "00 ", "0x00", "-1"}) EXPECT_FALSE(from_hex(bad)) << bad;
+    for (const char* bad : {"0", "abc", "0g", "g0", " 00", "00 ", "0x00", "-1"})
+        EXPECT_FALSE(from_hex(bad)) << bad;
 }
 
 TEST(Base64, Rfc4648Vectors) {
@@ -41,8 +44,8 @@ TEST(Base64, SkipsWhiteSpaceAsZoneFilesSplitIt) {
 }
 
 TEST(Base64, RejectsMalformedInput) {
-    for (const char* bad : {"Zg", "Zg=", "Zm9", "Z===", "====", "Zg==Zg==", "Zg=a", "Zm9v!", "Zh==", "Zm9=",
-                            "Zm-v", "Zm_v", "Zm9vY"})
+    for (const char* bad : {"Zg", "Zg=", "Zm9", "Z===", "====", "Zg==Zg==", "Zg=a", "Zm9v!",
+                            "Zh==", "Zm9=", "Zm-v", "Zm_v", "Zm9vY"})
         EXPECT_FALSE(from_base64(bad)) << bad;
 }
 

@@ -36,7 +36,9 @@ constexpr std::string_view kEdePurposes[] = {
 };
 
 // A COOKIE option is a client cookie of 8 bytes, optionally followed by a server cookie of 8 to 32 bytes.
-bool cookie_length_valid(size_t length) { return length == 8 || (length >= 16 && length <= 40); }
+bool cookie_length_valid(size_t length) {
+    return length == 8 || (length >= 16 && length <= 40);
+}
 
 }  // namespace
 
@@ -51,7 +53,9 @@ const EdnsOption* Edns::find_option(uint16_t code) const {
     return nullptr;
 }
 
-void Edns::add_option(uint16_t code, ByteView data) { options.push_back({code, Bytes(data.begin(), data.end())}); }
+void Edns::add_option(uint16_t code, ByteView data) {
+    options.push_back({code, Bytes(data.begin(), data.end())});
+}
 
 void Edns::add_extended_error(EdeCode code, std::string_view extra_text) {
     auto info_code = static_cast<uint16_t>(code);
@@ -94,7 +98,8 @@ Result<std::vector<EdnsOption>> parse_edns_options(ByteView rdata) {
         if (length > rdata.size() - pos)
             return make_error("EDNS option " + std::to_string(code) + " runs past the end of the OPT RDATA");
         if (code == edns_option::kCookie && !cookie_length_valid(length))  // RFC 7873 §5.2.2: FORMERR
-            return make_error("COOKIE option of " + std::to_string(length) + " bytes (expected 8 or 16 to 40)");
+            return make_error("COOKIE option of " + std::to_string(length) +
+                              " bytes (expected 8 or 16 to 40)");
         options.push_back({code, Bytes(rdata.begin() + pos, rdata.begin() + pos + length)});
         pos += length;
     }

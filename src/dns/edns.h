@@ -1,6 +1,7 @@
-// EDNS(0) (RFC 6891): the fields of the OPT pseudo-RR and its options, Extended DNS Errors (RFC 8914), and the
-// option codes danemail knows by name. Options arrive from the network: parse_edns_options checks every length.
-// The OPT record's extended-RCODE bits are not kept here: they are merged into Header::rcode (message.h).
+// EDNS(0) (RFC 6891): the fields of the OPT pseudo-RR and its options, Extended DNS Errors (RFC 8914), and
+// the option codes danemail knows by name. Options arrive from the network: parse_edns_options checks every
+// length. The OPT record's extended-RCODE bits are not kept here: they are merged into Header::rcode
+// (message.h).
 #pragma once
 
 #include <cstdint>
@@ -71,9 +72,9 @@ struct Edns {
     static constexpr uint16_t kDefaultUdpPayloadSize = 1232;
 
     uint16_t udp_payload_size = kDefaultUdpPayloadSize;  // OPT CLASS (RFC 6891 §6.1.2)
-    uint8_t version = 0;                                  // a responder answers BADVERS above 0 (§6.1.3)
-    bool dnssec_ok = false;                               // the DO bit (RFC 3225)
-    std::vector<EdnsOption> options;                      // in wire order; COOKIE, NSID and others stay raw
+    uint8_t version = 0;                                 // a responder answers BADVERS above 0 (§6.1.3)
+    bool dnssec_ok = false;                              // the DO bit (RFC 3225)
+    std::vector<EdnsOption> options;                     // in wire order; COOKIE, NSID and others stay raw
 
     // The first option with `code`, or nullptr.
     const EdnsOption* find_option(uint16_t code) const;
@@ -87,8 +88,9 @@ struct Edns {
     size_t wire_size() const;
 };
 
-// Splits OPT RDATA into options (RFC 6891 §6.1.2). Errors on a truncated option header, an option running past
-// the RDATA, or a COOKIE whose length RFC 7873 §4 does not allow (8, or 16 to 40) — all FORMERR (§5.2.2).
+// Splits OPT RDATA into options (RFC 6891 §6.1.2). Errors on a truncated option header, an option running
+// past the RDATA, or a COOKIE whose length RFC 7873 §4 does not allow (8, or 16 to 40) — all FORMERR
+// (§5.2.2).
 Result<std::vector<EdnsOption>> parse_edns_options(ByteView rdata);
 
 }  // namespace danemail::dns

@@ -18,8 +18,12 @@ constexpr size_t kMaxPointerOffset = 0x3FFF;  // 14 bits (RFC 1035 §4.1.4)
 constexpr uint32_t kFnvBasis = 2166136261u;
 constexpr uint32_t kFnvPrime = 16777619u;
 
-uint16_t get16(ByteView wire, size_t pos) { return static_cast<uint16_t>(wire[pos] << 8 | wire[pos + 1]); }
-uint32_t get32(ByteView wire, size_t pos) { return static_cast<uint32_t>(get16(wire, pos)) << 16 | get16(wire, pos + 2); }
+uint16_t get16(ByteView wire, size_t pos) {
+    return static_cast<uint16_t>(wire[pos] << 8 | wire[pos + 1]);
+}
+uint32_t get32(ByteView wire, size_t pos) {
+    return static_cast<uint32_t>(get16(wire, pos)) << 16 | get16(wire, pos + 2);
+}
 
 Error error_at(size_t offset, std::string what) {
     return make_error("message offset " + std::to_string(offset), std::move(what));
@@ -65,11 +69,13 @@ Result<Record> read_record(ByteView wire, size_t& pos) {
     auto owner = Name::read(wire, pos);
     if (!owner) return error_at(start, "owner name: " + owner.error().what);
     if (wire.size() - pos < 10) return error_at(pos, "record header runs past the end of the message");
-    Record record{std::move(*owner), RRType(get16(wire, pos)), RRClass(get16(wire, pos + 2)), get32(wire, pos + 4), {}};
+    Record record{
+        std::move(*owner), RRType(get16(wire, pos)), RRClass(get16(wire, pos + 2)), get32(wire, pos + 4), {}};
     size_t rdlength = get16(wire, pos + 8);
     pos += 10;
     if (rdlength > wire.size() - pos) return error_at(pos, "RDATA runs past the end of the message");
-    bool update_style_empty = rdlength == 0 && (record.rclass == rrclass::ANY || record.rclass == rrclass::NONE);
+    bool update_style_empty =
+        rdlength == 0 && (record.rclass == rrclass::ANY || record.rclass == rrclass::NONE);
     if (!update_style_empty) {  // RFC 2136 §2.5: class ANY/NONE records may carry no RDATA at all
         auto rdata = read_rdata(record.type, wire, pos, rdlength);
         if (!rdata) return error_at(pos, type_to_text(record.type) + " RDATA: " + rdata.error().what);
@@ -82,7 +88,8 @@ Result<Record> read_record(ByteView wire, size_t& pos) {
 // Lifts the OPT pseudo-RR into an Edns and merges its extended RCODE bits into the header (RFC 6891 §6.1).
 Status take_opt_record(const Record& record, size_t offset, Message& message) {
     if (message.edns) return error_at(offset, "second OPT record (RFC 6891 §6.1.1)");
-    if (!record.owner.is_root()) return error_at(offset, "OPT record not owned by the root (RFC 6891 §6.1.2)");
+    if (!record.owner.is_root())
+        return error_at(offset, "OPT record not owned by the root (RFC 6891 §6.1.2)");
     auto options = parse_edns_options(record.rdata);
     if (!options) return error_at(offset, options.error().what);
     Edns edns;
@@ -91,7 +98,8 @@ Status take_opt_record(const Record& record, size_t offset, Message& message) {
     edns.dnssec_ok = record.ttl & 0x8000;
     edns.options = std::move(*options);
     auto extended = static_cast<uint16_t>(record.ttl >> 24);
-    message.header.rcode = static_cast<Rcode>(extended << 4 | (static_cast<uint16_t>(message.header.rcode) & 0xF));
+    message.header.rcode =
+        static_cast<Rcode>(extended << 4 | (static_cast<uint16_t>(message.header.rcode) & 0xF));
     message.edns = std::move(edns);
     return {};
 }
@@ -111,35 +119,42 @@ void append_header_text(std::string& out, const Message& m) {
 
 void append_edns_text(std::string& out, const Edns& edns) {
     out += "\n;; OPT PSEUDOSECTION:\n; EDNS: version: " + std::to_string(edns.version) +
-           ", flags:" + (edns.dnssec_ok ? " do" : "") + "; udp: " + std::to_string(edns.udp_payload_size) + "\n";
+           ", flags:" + (edns.dnssec_ok ? " do" : "") + "; udp: " + std::to_string(edns.udp_payload_size) +
+           "\n";
     for (const auto& option : edns.options) {
         if (option.code == edns_option::kExtendedError && option.data.size() >= 2) continue;  // printed below
         out += "; OPTION " + std::to_string(option.code) + ": " + to_hex(option.data) + "\n";
     }
     for (const auto& error : edns.extended_errors())
-        out += "; EDE: " + std::to_string(error.info_code) + " (" + std::string(ede_code_to_text(error.info_code)) +
-               "): " + quote_text(error.extra_text) + "\n";
+        out += "; EDE: " + std::to_string(error.info_code) + " (" +
+               std::string(ede_code_to_text(error.info_code)) + "): " + quote_text(error.extra_text) + "\n";
 }
 
 }  // namespace
 
 std::string opcode_to_text(Opcode opcode) {
     switch (opcode) {
-        case Opcode::Query: return "QUERY";
-        case Opcode::IQuery: return "IQUERY";
-        case Opcode::Status: return "STATUS";
-        case Opcode::Notify: return "NOTIFY";
-        case Opcode::Update: return "UPDATE";
-        case Opcode::Dso: return "DSO";
+        case Opcode::Query:
+            return "QUERY";
+        case Opcode::IQuery:
+            return "IQUERY";
+        case Opcode::Status:
+            return "STATUS";
+        case Opcode::Notify:
+            return "NOTIFY";
+        case Opcode::Update:
+            return "UPDATE";
+        case Opcode::Dso:
+            return "DSO";
     }
     return "OPCODE" + std::to_string(static_cast<unsigned>(opcode));
 }
 
 std::string rcode_to_text(Rcode rcode) {
-    static constexpr const char* kNames[] = {"NOERROR",  "FORMERR",  "SERVFAIL", "NXDOMAIN",  "NOTIMP",  "REFUSED",
-                                             "YXDOMAIN", "YXRRSET",  "NXRRSET",  "NOTAUTH",   "NOTZONE", "DSOTYPENI",
-                                             nullptr,    nullptr,    nullptr,    nullptr,     "BADVERS", "BADKEY",
-                                             "BADTIME",  "BADMODE",  "BADNAME",  "BADALG",    "BADTRUNC", "BADCOOKIE"};
+    static constexpr const char* kNames[] = {
+        "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",  "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+        "NXRRSET", "NOTAUTH", "NOTZONE",  "DSOTYPENI", nullptr,   nullptr,   nullptr,    nullptr,
+        "BADVERS", "BADKEY",  "BADTIME",  "BADMODE",   "BADNAME", "BADALG",  "BADTRUNC", "BADCOOKIE"};
     auto value = static_cast<uint16_t>(rcode);
     if (value < std::size(kNames) && kNames[value]) return kNames[value];
     return "RCODE" + std::to_string(value);
@@ -147,9 +162,12 @@ std::string rcode_to_text(Rcode rcode) {
 
 std::vector<Record>& Message::section(Section which) {
     switch (which) {
-        case Section::Answer: return answer;
-        case Section::Authority: return authority;
-        case Section::Additional: break;
+        case Section::Answer:
+            return answer;
+        case Section::Authority:
+            return authority;
+        case Section::Additional:
+            break;
     }
     return additional;
 }
@@ -187,7 +205,8 @@ Result<Message> parse_message(ByteView wire) {
         auto name = Name::read(wire, pos);
         if (!name) return error_at(start, "question " + std::to_string(i + 1) + ": " + name.error().what);
         if (wire.size() - pos < 4) return error_at(pos, "question runs past the end of the message");
-        message.questions.push_back({std::move(*name), RRType(get16(wire, pos)), RRClass(get16(wire, pos + 2))});
+        message.questions.push_back(
+            {std::move(*name), RRType(get16(wire, pos)), RRClass(get16(wire, pos + 2))});
         pos += 4;
     }
 
@@ -204,11 +223,13 @@ Result<Message> parse_message(ByteView wire) {
             }
             if (record->type == type::OPT) {
                 if (section != static_cast<size_t>(Section::Additional))
-                    return error_at(start, "OPT record in the " + std::string(kSectionNames[section]) + " section");
+                    return error_at(start,
+                                    "OPT record in the " + std::string(kSectionNames[section]) + " section");
                 if (auto s = take_opt_record(*record, start, message); !s) return s.error();
                 continue;
             }
-            bool last = section == static_cast<size_t>(Section::Additional) && i + 1 == record_counts[section];
+            bool last =
+                section == static_cast<size_t>(Section::Additional) && i + 1 == record_counts[section];
             if (record->type == type::TSIG && !last)
                 return error_at(start, "TSIG record is not the last record of the message (RFC 8945 §5.1)");
             records.push_back(std::move(*record));
@@ -253,7 +274,10 @@ std::string message_to_text(const Message& message) {
 // ---- MessageBuilder ----
 
 MessageBuilder::MessageBuilder(Bytes& out, const Header& header, size_t max_size)
-    : out_(out), header_(header), max_size_(std::clamp(max_size, kHeaderSize, kMaxMessageSize)), limit_(max_size_) {
+    : out_(out),
+      header_(header),
+      max_size_(std::clamp(max_size, kHeaderSize, kMaxMessageSize)),
+      limit_(max_size_) {
     out_.clear();
     out_.reserve(max_size_);
     out_.resize(kHeaderSize);  // filled in by finish()
@@ -388,10 +412,10 @@ bool MessageBuilder::write_record(const Record& record) {
     return out_.size() <= limit_;
 }
 
-// Copies RDATA, compressing the names RFC 3597 §4 allows: those of the RFC 1035 types, marked CompressibleName
-// in their schema. Walks the schema itself instead of calling embedded_names() so that no vector is allocated;
-// every compressible name sits behind fixed-size fields or other names, so the walk stops at the first
-// variable-length field. RDATA that does not match its schema is copied as it is.
+// Copies RDATA, compressing the names RFC 3597 §4 allows: those of the RFC 1035 types, marked
+// CompressibleName in their schema. Walks the schema itself instead of calling embedded_names() so that no
+// vector is allocated; every compressible name sits behind fixed-size fields or other names, so the walk
+// stops at the first variable-length field. RDATA that does not match its schema is copied as it is.
 void MessageBuilder::write_rdata(const Record& record) {
     ByteView rdata = record.rdata;
     const RdataSchema* schema = schema_for(record.type);
@@ -411,7 +435,8 @@ void MessageBuilder::write_rdata(const Record& record) {
             if (!length) break;
             if (field == Field::CompressibleName) {
                 out_.insert(out_.end(), rdata.begin() + copied, rdata.begin() + pos);
-                write_name(std::string_view(reinterpret_cast<const char*>(rdata.data()) + pos, *length), true);
+                write_name(std::string_view(reinterpret_cast<const char*>(rdata.data()) + pos, *length),
+                           true);
                 copied = pos + *length;
             }
             pos += *length;
@@ -443,8 +468,8 @@ size_t MessageBuilder::find_target(const uint8_t* suffix, size_t length, uint32_
     return target_count_;
 }
 
-// Writes a valid uncompressed name. With `compress`, the longest suffix already in the message becomes a pointer
-// (matched byte for byte, so case is kept) and the new labels become targets for later names.
+// Writes a valid uncompressed name. With `compress`, the longest suffix already in the message becomes a
+// pointer (matched byte for byte, so case is kept) and the new labels become targets for later names.
 void MessageBuilder::write_name(std::string_view wire, bool compress) {
     const auto* bytes = reinterpret_cast<const uint8_t*>(wire.data());
     std::array<uint8_t, Name::kMaxLabels + 1> starts;
@@ -459,7 +484,8 @@ void MessageBuilder::write_name(std::string_view wire, bool compress) {
     uint32_t hash = kFnvBasis * kFnvPrime;  // the root label's zero byte
     hashes[labels] = hash;
     for (size_t i = labels; i-- > 0;) {
-        for (size_t k = starts[i]; k <= starts[i] + bytes[starts[i]]; ++k) hash = (hash ^ bytes[k]) * kFnvPrime;
+        for (size_t k = starts[i]; k <= starts[i] + bytes[starts[i]]; ++k)
+            hash = (hash ^ bytes[k]) * kFnvPrime;
         hashes[i] = hash;
     }
     size_t matched = labels;
@@ -507,15 +533,17 @@ Status MessageBuilder::finish() {
     if (misuse_) return make_error(std::string("MessageBuilder: ") + misuse_);
     auto rcode = static_cast<uint16_t>(header_.rcode);
     if (rcode > 0xFFF) return make_error("MessageBuilder: RCODE above 4095");
-    if (rcode > 0xF && !edns_) return make_error("MessageBuilder: RCODE " + std::to_string(rcode) + " needs EDNS");
+    if (rcode > 0xF && !edns_)
+        return make_error("MessageBuilder: RCODE " + std::to_string(rcode) + " needs EDNS");
     if (edns_) {
         if (opt_ttl_offset_ == 0) write_opt();
         uint32_t ttl = static_cast<uint32_t>(rcode >> 4) << 24 | static_cast<uint32_t>(edns_->version) << 16 |
                        (edns_->dnssec_ok ? 0x8000u : 0u);
         for (size_t i = 0; i < 4; ++i) out_[opt_ttl_offset_ + i] = static_cast<uint8_t>(ttl >> (24 - 8 * i));
     }
-    const uint16_t words[6] = {header_.id,         encode_flags(header_, truncated_), question_count_,
-                               section_counts_[0], section_counts_[1],                section_counts_[2]};
+    const uint16_t words[6] = {header_.id,         encode_flags(header_, truncated_),
+                               question_count_,    section_counts_[0],
+                               section_counts_[1], section_counts_[2]};
     for (size_t i = 0; i < 6; ++i) {
         out_[2 * i] = static_cast<uint8_t>(words[i] >> 8);
         out_[2 * i + 1] = static_cast<uint8_t>(words[i]);

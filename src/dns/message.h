@@ -90,9 +90,9 @@ struct Message {
 Result<Header> parse_header(ByteView wire);
 
 // Parses a whole message from untrusted bytes. Rejects, with an error naming the byte offset: counts that
-// disagree with the data, bad names or compression pointers (via Name::read), RDATA that does not fit its type
-// (via read_rdata; empty RDATA is allowed with class ANY or NONE, RFC 2136 §2.5), an OPT record outside the
-// additional section, a second OPT or one not owned by the root (RFC 6891 §6.1.1), a TSIG that is not the
+// disagree with the data, bad names or compression pointers (via Name::read), RDATA that does not fit its
+// type (via read_rdata; empty RDATA is allowed with class ANY or NONE, RFC 2136 §2.5), an OPT record outside
+// the additional section, a second OPT or one not owned by the root (RFC 6891 §6.1.1), a TSIG that is not the
 // last record (RFC 8945 §5.1), and trailing bytes. A server answers all of these with FORMERR.
 Result<Message> parse_message(ByteView wire);
 
@@ -102,17 +102,18 @@ Result<Bytes> message_to_wire(const Message& message, size_t max_size = kMaxMess
 // Multi-line text in the style of dig, for logs and tests.
 std::string message_to_text(const Message& message);
 
-// Writes one message into a caller's buffer, for the server's hot path: the only heap memory it touches is that
-// buffer (reserved once; reuse it across messages), and compression uses a fixed table inside the builder.
+// Writes one message into a caller's buffer, for the server's hot path: the only heap memory it touches is
+// that buffer (reserved once; reuse it across messages), and compression uses a fixed table inside the
+// builder.
 //
-// Order of calls: add_question (any number), set_edns (once, optional), add_record/add_rrset section by section
-// (answer, then authority, then additional), finish. A record that does not fit is left out whole; in the answer
-// and authority sections that also sets TC and closes the builder, so every later add returns false (RFC 2181
-// §9). In the additional section a record that does not fit is only left out: TC is not set for additional data
-// (RFC 2181 §9, RFC 4035 §3.1.1); call set_truncated() where a rule demands TC anyway (RFC 9471 glue).
-// The OPT record's space is reserved by set_edns, so it is always included (RFC 6891 §7).
+// Order of calls: add_question (any number), set_edns (once, optional), add_record/add_rrset section by
+// section (answer, then authority, then additional), finish. A record that does not fit is left out whole; in
+// the answer and authority sections that also sets TC and closes the builder, so every later add returns
+// false (RFC 2181 §9). In the additional section a record that does not fit is only left out: TC is not set
+// for additional data (RFC 2181 §9, RFC 4035 §3.1.1); call set_truncated() where a rule demands TC anyway
+// (RFC 9471 glue). The OPT record's space is reserved by set_edns, so it is always included (RFC 6891 §7).
 class MessageBuilder {
-public:
+  public:
     // Starts a message in `out` (cleared; capacity kept). `max_size` is clamped to 12..65535.
     MessageBuilder(Bytes& out, const Header& header, size_t max_size = kMaxMessageSize);
     MessageBuilder(const MessageBuilder&) = delete;
@@ -125,27 +126,28 @@ public:
     // Reserves room for the OPT record and writes it at the end of the additional section (before a TSIG).
     // `edns` must stay alive until finish(). False when even the OPT alone does not fit.
     bool set_edns(const Edns& edns);
-    // Adds one record, compressing its owner and the embedded names RFC 3597 §4 allows. False if it did not fit.
+    // Adds one record, compressing its owner and the embedded names RFC 3597 §4 allows. False if it did not
+    // fit.
     bool add_record(Section section, const Record& record);
     // Adds all of `records` or none of them (an RRset and its RRSIGs should not be split).
     bool add_rrset(Section section, std::span<const Record> records);
     // Sets TC and closes the builder.
     void set_truncated();
 
-    // Writes the header and OPT record. Errors on misuse: sections out of order, a record after a TSIG, an OPT
-    // passed as a record, or an RCODE above 15 without EDNS. On success `out` holds the whole message.
+    // Writes the header and OPT record. Errors on misuse: sections out of order, a record after a TSIG, an
+    // OPT passed as a record, or an RCODE above 15 without EDNS. On success `out` holds the whole message.
     Status finish();
 
     bool truncated() const { return truncated_; }
     size_t size() const { return out_.size(); }
 
-private:
+  private:
     static constexpr size_t kCompressionSlots = 128;
     // A name (or name suffix) already in the output that a compression pointer may target.
     struct CompressionTarget {
-        uint32_t hash;       // of the uncompressed suffix bytes
-        uint16_t offset;     // where its first label starts in the message (< 0x4000)
-        uint8_t wire_length; // of the uncompressed suffix
+        uint32_t hash;        // of the uncompressed suffix bytes
+        uint16_t offset;      // where its first label starts in the message (< 0x4000)
+        uint8_t wire_length;  // of the uncompressed suffix
     };
     // State to roll back to when a record or RRset does not fit.
     struct Mark {

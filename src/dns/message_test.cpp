@@ -10,9 +10,13 @@
 namespace danemail::dns {
 namespace {
 
-Bytes hex(std::string_view text) { return from_hex(text).value(); }
+Bytes hex(std::string_view text) {
+    return from_hex(text).value();
+}
 
-Name name(std::string_view text) { return Name::from_text(text).value(); }
+Name name(std::string_view text) {
+    return Name::from_text(text).value();
+}
 
 Record rr(std::string_view owner, RRType type, std::string_view rdata, uint32_t ttl = 3600) {
     return Record{name(owner), type, rrclass::IN, ttl, rdata_from_text(type, rdata, Name()).value()};
@@ -26,33 +30,47 @@ Message parse_ok(ByteView wire) {
 
 // Every message below was written by dnspython 2.3 (to_wire), so these tests check interoperability too.
 // Query example.com/A, id 0x1234, RD, EDNS 1232 with DO.
-constexpr std::string_view kQueryWithDo = "123401000001000000000001076578616d706c6503636f6d000001000100002904d0000080000000";
+constexpr std::string_view kQueryWithDo =
+    "123401000001000000000001076578616d706c6503636f6d000001000100002904d0000080000000";
 // Response example.com/MX, AA, 2 MX, 2 NS, A + AAAA glue, OPT with DO and EDE 20 "test text"; compressed.
 constexpr std::string_view kMxResponse =
-    "beef85000001000200020003076578616d706c6503636f6d00000f0001c00c000f000100000e100009000a046d61696cc00cc00c000f00"
-    "0100000e1000080014036d7832c00cc00c0002000100000e100006036e7331c00cc00c0002000100000e100006036e7332c00cc02b0001"
-    "000100000e100004c0000219c02b001c000100000e10001020010db800000000000000000000002500002904d000008000000f000f000b"
+    "beef85000001000200020003076578616d706c6503636f6d00000f0001c00c000f000100000e100009000a046d61696cc00cc00c"
+    "000f00"
+    "0100000e1000080014036d7832c00cc00c0002000100000e100006036e7331c00cc00c0002000100000e100006036e7332c00cc0"
+    "2b0001"
+    "000100000e100004c0000219c02b001c000100000e10001020010db800000000000000000000002500002904d000008000000f00"
+    "0f000b"
     "0014746573742074657874";
 // TXT, HTTPS, TLSA, SRV (whose target dnspython compresses although RFC 2782 says not to) and CAA.
 constexpr std::string_view kMixedResponse =
-    "64f881000001000600000000076578616d706c6503636f6d0000100001c00c001000010000012c000f0e763d73706631206d78202d616c"
-    "6cc00c001000010000012c0006016103622063045f737663c00c004100010000012c00150001000001000602683202683300040004c000"
-    "0201035f3235045f746370046d61696cc00c003400010000012c00230301010123456789abcdef0123456789abcdef0123456789abcdef"
-    "0123456789abcdef045f736970045f746370c00c002100010000012c000c000a000513c403736970c00cc00c010100010000012c001600"
+    "64f881000001000600000000076578616d706c6503636f6d0000100001c00c001000010000012c000f0e763d73706631206d7820"
+    "2d616c"
+    "6cc00c001000010000012c0006016103622063045f737663c00c004100010000012c001500010000010006026832026833000400"
+    "04c000"
+    "0201035f3235045f746370046d61696cc00c003400010000012c00230301010123456789abcdef0123456789abcdef0123456789"
+    "abcdef"
+    "0123456789abcdef045f736970045f746370c00c002100010000012c000c000a000513c403736970c00cc00c010100010000012c"
+    "001600"
     "0569737375656c657473656e63727970742e6f7267";
 // Query example.com/SOA with EDNS and a TSIG (hmac-sha256) record after the OPT.
 constexpr std::string_view kTsigQuery =
-    "006301000001000000000002076578616d706c6503636f6d000006000100002904d000000000000008747369672d6b65790000fa00ff00"
-    "000000003d0b686d61632d7368613235360000006b043839012c002009b92ca417bad5dde5671d2c3a29d28a737de8d0af3083093e039c"
+    "006301000001000000000002076578616d706c6503636f6d000006000100002904d000000000000008747369672d6b65790000fa"
+    "00ff00"
+    "000000003d0b686d61632d7368613235360000006b043839012c002009b92ca417bad5dde5671d2c3a29d28a737de8d0af308309"
+    "3e039c"
     "5169408124006300000000";
 // NXDOMAIN with SOA, RRSIG and NSEC in the authority section.
 constexpr std::string_view kNxdomainResponse =
-    "1e5385030001000000030001026e78076578616d706c6503636f6d0000010001c00f000600010000012c0027036e7331c00f0a686f7374"
-    "6d6173746572c00f78a3f17500001c2000000e10001275000000012cc00f002e00010000012c003900060d020000012c70dbd880659200"
-    "803039076578616d706c6503636f6d00746573747369676e6174757265746573747369676e6174757265c00f002f00010000012c001b04"
+    "1e5385030001000000030001026e78076578616d706c6503636f6d0000010001c00f000600010000012c0027036e7331c00f0a68"
+    "6f7374"
+    "6d6173746572c00f78a3f17500001c2000000e10001275000000012cc00f002e00010000012c003900060d020000012c70dbd880"
+    "659200"
+    "803039076578616d706c6503636f6d00746573747369676e6174757265746573747369676e6174757265c00f002f00010000012c"
+    "001b04"
     "6d61696c076578616d706c6503636f6d000007620100000003800000292000000000000000";
 // A response with RCODE BADVERS (16): 0 in the header, 1 in the OPT extended-RCODE byte.
-constexpr std::string_view kBadversResponse = "144281000001000000000001076578616d706c6503636f6d000001000100002904d0010000000000";
+constexpr std::string_view kBadversResponse =
+    "144281000001000000000001076578616d706c6503636f6d000001000100002904d0010000000000";
 
 TEST(MessageParse, QueryWithDnssecOk) {
     Message m = parse_ok(hex(kQueryWithDo));
@@ -108,7 +126,8 @@ TEST(MessageParse, DnssecAuthoritySection) {
     EXPECT_EQ(m.header.rcode, Rcode::NxDomain);
     ASSERT_EQ(m.authority.size(), 3u);
     EXPECT_EQ(m.authority[0].type, type::SOA);
-    EXPECT_EQ(rdata_to_text(type::NSEC, m.authority[2].rdata), "mail.example.com. A NS SOA MX RRSIG NSEC DNSKEY");
+    EXPECT_EQ(rdata_to_text(type::NSEC, m.authority[2].rdata),
+              "mail.example.com. A NS SOA MX RRSIG NSEC DNSKEY");
     EXPECT_EQ(m.authority[1].type, type::RRSIG);
 }
 
@@ -166,7 +185,8 @@ Message sample_response() {
     m.questions.push_back({name("Example.COM."), type::MX, rrclass::IN});
     m.answer.push_back(rr("Example.COM.", type::MX, "10 mail.example.com."));
     m.answer.push_back(rr("Example.COM.", type::MX, "20 backup.mail.example.com."));
-    m.authority.push_back(rr("example.com.", type::SOA, "ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300"));
+    m.authority.push_back(
+        rr("example.com.", type::SOA, "ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300"));
     m.authority.push_back(rr("example.com.", type::NS, "ns1.example.com."));
     m.additional.push_back(rr("mail.example.com.", type::A, "192.0.2.25"));
     m.additional.push_back(rr("_25._tcp.mail.example.com.", type::TLSA, "3 1 1 0123456789ABCDEF"));
@@ -243,7 +263,8 @@ TEST(MessageRoundTrip, UpdateStyleEmptyRdata) {
 size_t count_pointers(ByteView wire) {
     size_t count = 0;
     for (size_t i = kHeaderSize; i + 1 < wire.size(); ++i)
-        if ((wire[i] & 0xC0) == 0xC0 && ((wire[i] & 0x3F) << 8 | wire[i + 1]) < i && (wire[i] & 0x3F) == 0) ++count;
+        if ((wire[i] & 0xC0) == 0xC0 && ((wire[i] & 0x3F) << 8 | wire[i + 1]) < i && (wire[i] & 0x3F) == 0)
+            ++count;
     return count;
 }
 
@@ -361,7 +382,7 @@ TEST(MessageCompression, ManyNamesAndOffsetsBeyondPointerRange) {
 TEST(MessageHostile, PointerLoopsAndForwardPointersAreRejected) {
     // Header with one question, then the name at offset 12.
     const std::string header = "000001000001000000000000";
-    EXPECT_FALSE(parse_message(hex(header + "c00c" + "00010001")));        // points at itself
+    EXPECT_FALSE(parse_message(hex(header + "c00c" + "00010001")));         // points at itself
     EXPECT_FALSE(parse_message(hex(header + "c00e" + "00010001" + "00")));  // points forward
     EXPECT_TRUE(parse_message(hex(header + "01610000010001")));             // sanity: "a." parses
     // Two names pointing at each other: the second is a forward pointer from the first's view.
@@ -371,7 +392,12 @@ TEST(MessageHostile, PointerLoopsAndForwardPointersAreRejected) {
     // pointer pointing at the one before and the first at the root owner at offset 12; a second record's
     // owner points at the end of the chain. Name::read follows at most 64 pointers.
     auto chained = [](size_t length) {
-        std::string wire = "000001000000000200000000" "00" "ff00" "0001" "00000000";
+        std::string wire =
+            "000001000000000200000000"
+            "00"
+            "ff00"
+            "0001"
+            "00000000";
         wire += to_hex(Bytes{static_cast<uint8_t>(length * 2 >> 8), static_cast<uint8_t>(length * 2)});
         for (size_t i = 0; i < length; ++i) {
             size_t target = i == 0 ? 12 : 23 + 2 * (i - 1);
@@ -379,7 +405,11 @@ TEST(MessageHostile, PointerLoopsAndForwardPointersAreRejected) {
         }
         size_t last = 23 + 2 * (length - 1);
         wire += to_hex(Bytes{static_cast<uint8_t>(0xC0 | last >> 8), static_cast<uint8_t>(last)});
-        return hex(wire + "ff00" "0001" "00000000" "0000");
+        return hex(wire +
+                   "ff00"
+                   "0001"
+                   "00000000"
+                   "0000");
     };
     EXPECT_TRUE(parse_message(chained(60)));
     EXPECT_FALSE(parse_message(chained(100)));
@@ -424,7 +454,12 @@ TEST(MessageHostile, CountsMustMatchTheData) {
 TEST(MessageHostile, OptRules) {
     // Question example.com/A and then one record built from the parts below.
     const std::string question = "076578616d706c6503636f6d0000010001";
-    const std::string opt = "00" "0029" "04d0" "00000000" "0000";
+    const std::string opt =
+        "00"
+        "0029"
+        "04d0"
+        "00000000"
+        "0000";
     auto message = [&](const char* counts, const std::string& records) {
         return hex(std::string("00000000") + "0001" + counts + question + records);
     };
@@ -434,14 +469,29 @@ TEST(MessageHostile, OptRules) {
     EXPECT_FALSE(parse_message(message("000000000002", opt + opt)));  // two OPT records
     EXPECT_FALSE(parse_message(message("000000000001", "c00c" + opt.substr(2))));  // OPT owned by example.com
     // Options: a well-formed empty NSID, a truncated option header, an option running past the RDATA.
-    const std::string opt_head = "00" "0029" "0200" "00000000";
-    EXPECT_TRUE(parse_message(message("000000000001", opt_head + "0004" "00030000")));
-    EXPECT_FALSE(parse_message(message("000000000001", opt_head + "0002" "000a")));
-    EXPECT_FALSE(parse_message(message("000000000001", opt_head + "0005" "00030005" "01")));
+    const std::string opt_head =
+        "00"
+        "0029"
+        "0200"
+        "00000000";
+    EXPECT_TRUE(parse_message(message("000000000001", opt_head + "0004"
+                                                                 "00030000")));
+    EXPECT_FALSE(parse_message(message("000000000001", opt_head + "0002"
+                                                                  "000a")));
+    EXPECT_FALSE(parse_message(message("000000000001", opt_head + "0005"
+                                                                  "00030005"
+                                                                  "01")));
     // COOKIE lengths (RFC 7873 §4): 8 is a client cookie alone, 16 adds a server cookie, 9 is malformed.
-    EXPECT_TRUE(parse_message(message("000000000001", opt_head + "000c" "000a0008" "0102030405060708")));
-    EXPECT_TRUE(parse_message(message("000000000001", opt_head + "0014" "000a0010" + std::string(32, 'a'))));
-    EXPECT_FALSE(parse_message(message("000000000001", opt_head + "000d" "000a0009" "010203040506070809")));
+    EXPECT_TRUE(parse_message(message("000000000001", opt_head + "000c"
+                                                                 "000a0008"
+                                                                 "0102030405060708")));
+    EXPECT_TRUE(parse_message(message("000000000001", opt_head +
+                                                          "0014"
+                                                          "000a0010" +
+                                                          std::string(32, 'a'))));
+    EXPECT_FALSE(parse_message(message("000000000001", opt_head + "000d"
+                                                                  "000a0009"
+                                                                  "010203040506070809")));
 }
 
 TEST(MessageHostile, TsigMustBeLast) {
@@ -486,7 +536,7 @@ TEST(MessageEdns, ExtendedErrorHelpers) {
     Edns edns;
     edns.add_extended_error(EdeCode::NotAuthoritative);
     edns.add_extended_error(EdeCode::Other, "zone is loading");
-    edns.add_option(edns_option::kExtendedError, hex("00"));  // too short: skipped
+    edns.add_option(edns_option::kExtendedError, hex("00"));             // too short: skipped
     edns.add_option(edns_option::kExtendedError, Bytes{0, 18, 'x', 0});  // NUL-terminated: tolerated
     auto errors = edns.extended_errors();
     ASSERT_EQ(errors.size(), 3u);

@@ -18,10 +18,15 @@ Name name(std::string_view text, const Name* origin = nullptr) {
     return result ? *result : Name();
 }
 
-std::string wire_of(std::string_view text) { return name(text).wire(); }
+std::string wire_of(std::string_view text) {
+    return name(text).wire();
+}
 
 TEST(NameText, AbsoluteNamesAndRoot) {
-    EXPECT_EQ(wire_of("example.com."), std::string("\x07" "example\x03" "com\x00", 13));
+    EXPECT_EQ(wire_of("example.com."), std::string("\x07"
+                                                   "example\x03"
+                                                   "com\x00",
+                                                   13));
     EXPECT_EQ(name("example.com.").to_text(), "example.com.");
     EXPECT_TRUE(name(".").is_root());
     EXPECT_EQ(name(".").to_text(), ".");
@@ -56,8 +61,8 @@ TEST(NameText, EscapedDotAndDecimalEscapes) {
 }
 
 TEST(NameText, MalformedEscapesAndEmptyLabels) {
-    for (const char* bad : {"a\\", "\\25.example.", "\\2a5.example.", "\\256.example.", "a..example.", "..", ".a.",
-                            ""})
+    for (const char* bad :
+         {"a\\", "\\25.example.", "\\2a5.example.", "\\256.example.", "a..example.", "..", ".a.", ""})
         EXPECT_FALSE(Name::from_text(bad)) << bad;
 }
 
@@ -93,7 +98,8 @@ TEST(NameText, RelativeNamesOriginAndAt) {
     Name root;
     EXPECT_EQ(name("www", &root).to_text(), "www.");
     // The origin counts against the 255-byte limit.
-    Name long_origin = name(std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + ".");
+    Name long_origin =
+        name(std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + ".");
     EXPECT_TRUE(Name::from_text(std::string(61, 'd'), &long_origin));
     EXPECT_FALSE(Name::from_text(std::string(62, 'd'), &long_origin));
 }
@@ -117,14 +123,17 @@ TEST(NameText, ToTextRelative) {
 }
 
 TEST(NameWire, FromWire) {
-    auto ok = Name::from_wire(as_bytes(std::string_view("\x03www\x07" "example\x00", 13)));
+    auto ok =
+        Name::from_wire(as_bytes(std::string_view("\x03www\x07"
+                                                  "example\x00",
+                                                  13)));
     ASSERT_TRUE(ok);
     EXPECT_EQ(ok->to_text(), "www.example.");
     EXPECT_FALSE(Name::from_wire(as_bytes(std::string_view("\x03www\x00\x00", 6))));  // trailing byte
-    EXPECT_FALSE(Name::from_wire(as_bytes(std::string_view("\x03ww", 3))));            // label past the end
-    EXPECT_FALSE(Name::from_wire(as_bytes(std::string_view("\x03www", 4))));           // no root label
-    EXPECT_FALSE(Name::from_wire(as_bytes(std::string_view("\xc0\x00", 2))));          // a pointer
-    EXPECT_FALSE(Name::from_wire(as_bytes(std::string_view("\x40", 1))));              // label type 01
+    EXPECT_FALSE(Name::from_wire(as_bytes(std::string_view("\x03ww", 3))));           // label past the end
+    EXPECT_FALSE(Name::from_wire(as_bytes(std::string_view("\x03www", 4))));          // no root label
+    EXPECT_FALSE(Name::from_wire(as_bytes(std::string_view("\xc0\x00", 2))));         // a pointer
+    EXPECT_FALSE(Name::from_wire(as_bytes(std::string_view("\x40", 1))));             // label type 01
     EXPECT_FALSE(Name::from_wire(ByteView()));
     std::string too_long;
     for (int i = 0; i < 4; ++i) too_long += '\x3f' + std::string(63, 'a');
@@ -134,7 +143,14 @@ TEST(NameWire, FromWire) {
 
 TEST(NameWire, ReadFollowsPointersAndAdvancesPastThem) {
     // offset 0: example.com.   offset 13: www + pointer to 0   offset 19: pointer to 13
-    std::string message = std::string("\x07" "example\x03" "com\x00" "\x03" "www\xc0\x00" "\xc0\x0d", 21);
+    std::string message = std::string(
+        "\x07"
+        "example\x03"
+        "com\x00"
+        "\x03"
+        "www\xc0\x00"
+        "\xc0\x0d",
+        21);
     size_t offset = 13;
     auto www = Name::read(as_bytes(message), offset);
     ASSERT_TRUE(www);
@@ -153,12 +169,18 @@ TEST(NameWire, ReadRejectsLoopsForwardPointersAndOverlongNames) {
     auto read_at = [](const std::string& message, size_t offset) {
         return Name::read(as_bytes(message), offset).ok();
     };
-    EXPECT_FALSE(read_at(std::string("\xc0\x00", 2), 0));                  // points at itself
-    EXPECT_FALSE(read_at(std::string("\xc0\x02\x00", 3), 0));              // points forward
-    EXPECT_FALSE(read_at(std::string("\x01" "a\xc0\x00", 4), 0));          // loops back to its own start
-    EXPECT_FALSE(read_at(std::string("\xc0", 1), 0));                      // truncated pointer
-    EXPECT_FALSE(read_at(std::string("\x80\x00", 2), 0));                  // label type 10
-    EXPECT_FALSE(read_at(std::string("\x05" "ab", 3), 0));                 // label past the end
+    EXPECT_FALSE(read_at(std::string("\xc0\x00", 2), 0));      // points at itself
+    EXPECT_FALSE(read_at(std::string("\xc0\x02\x00", 3), 0));  // points forward
+    EXPECT_FALSE(read_at(std::string("\x01"
+                                     "a\xc0\x00",
+                                     4),
+                         0));                              // loops back to its own start
+    EXPECT_FALSE(read_at(std::string("\xc0", 1), 0));      // truncated pointer
+    EXPECT_FALSE(read_at(std::string("\x80\x00", 2), 0));  // label type 10
+    EXPECT_FALSE(read_at(std::string("\x05"
+                                     "ab",
+                                     3),
+                         0));  // label past the end
     // Pointers that each add a label: the name passes 255 bytes and is rejected.
     std::string chain(1, '\0');
     size_t previous = 0;
@@ -235,8 +257,8 @@ TEST(NameCompare, WildcardDetection) {
 
 // The example list of RFC 4034 §6.1, in canonical order.
 const char* const kCanonicalOrder[] = {
-    "example.",        "a.example.",      "yljkjljk.a.example.", "Z.a.example.",   "zABC.a.EXAMPLE.",
-    "z.example.",      "\\001.z.example.", "*.z.example.",       "\\200.z.example.",
+    "example.",   "a.example.",       "yljkjljk.a.example.", "Z.a.example.",     "zABC.a.EXAMPLE.",
+    "z.example.", "\\001.z.example.", "*.z.example.",        "\\200.z.example.",
 };
 
 TEST(NameCompare, CanonicalOrderOfRfc4034) {

@@ -11,8 +11,8 @@
 namespace danemail::dns {
 namespace {
 
-// Splits presentation RDATA the way the zone-file lexer hands it over (text_token.h): quoted strings lose their
-// quotes and set `quoted`; a quoted part inside a word joins the word; escapes stay as written.
+// Splits presentation RDATA the way the zone-file lexer hands it over (text_token.h): quoted strings lose
+// their quotes and set `quoted`; a quoted part inside a word joins the word; escapes stay as written.
 std::vector<TextToken> tokenize(std::string_view text) {
     std::vector<TextToken> tokens;
     size_t i = 0;
@@ -43,11 +43,14 @@ std::vector<TextToken> tokenize(std::string_view text) {
 
 const Name kOrigin = Name::from_text("example.com.").value();
 
-Result<Bytes> parse(RRType type, std::string_view text) { return rdata_from_text(type, tokenize(text), kOrigin); }
+Result<Bytes> parse(RRType type, std::string_view text) {
+    return rdata_from_text(type, tokenize(text), kOrigin);
+}
 
 Bytes parse_ok(RRType type, std::string_view text) {
     auto rdata = parse(type, text);
-    EXPECT_TRUE(rdata) << type_to_text(type) << " " << text << ": " << (rdata ? "" : rdata.error().to_string());
+    EXPECT_TRUE(rdata) << type_to_text(type) << " " << text << ": "
+                       << (rdata ? "" : rdata.error().to_string());
     return rdata ? *rdata : Bytes();
 }
 
@@ -71,7 +74,8 @@ const Example kExamples[] = {
     {type::MD, "md.example.com.", nullptr},
     {type::MF, "mf.example.com.", nullptr},
     {type::CNAME, "www", "www.example.com."},
-    {type::SOA, "ns1 hostmaster 2024010101 2h 1h 2w 300", "ns1.example.com. hostmaster.example.com. 2024010101 7200 3600 1209600 300"},
+    {type::SOA, "ns1 hostmaster 2024010101 2h 1h 2w 300",
+     "ns1.example.com. hostmaster.example.com. 2024010101 7200 3600 1209600 300"},
     {type::MB, "mb.example.com.", nullptr},
     {type::MG, "mg.example.com.", nullptr},
     {type::MR, "mr.example.com.", nullptr},
@@ -106,7 +110,8 @@ const Example kExamples[] = {
     {type::NSEC, "host.example.com. A MX RRSIG NSEC TYPE1234", nullptr},
     // RFC 4034 §2.3.
     {type::DNSKEY,
-     "256 3 5 AQPSKmynfzW4kyBv015MUG2DeIQ3Cbl+BBZH4b/0PY1kxkmvHjcZc8nokfzj31GajIQKY+5CptLr3buXA10hWqTkF7H6RfoRqXQ"
+     "256 3 5 "
+     "AQPSKmynfzW4kyBv015MUG2DeIQ3Cbl+BBZH4b/0PY1kxkmvHjcZc8nokfzj31GajIQKY+5CptLr3buXA10hWqTkF7H6RfoRqXQ"
      "eogmMHfpftf6zMv1LyBUgia7za6ZEzOJBOztyvhjL742iU/TpPSEDhm2SNKLijfUppn1UaNvv4w==",
      nullptr},
     // RFC 4701 §3.6.
@@ -117,13 +122,15 @@ const Example kExamples[] = {
     {type::NSEC3PARAM, "1 0 0 -", nullptr},
     {type::TLSA, "3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6", nullptr},
     {type::SMIMEA, "3 0 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6", nullptr},
-    {type::CDS, "0 0 0 00", nullptr},       // RFC 8078 §4: delete the DS set
+    {type::CDS, "0 0 0 00", nullptr},        // RFC 8078 §4: delete the DS set
     {type::CDNSKEY, "0 3 0 AA==", nullptr},  // RFC 8078 §4
     {type::OPENPGPKEY, "mQINBFit2jsBEADrbl5vjVxYeAE0g0IDYCBpHirv1Sjlqxx5gjtPhb2YhvyDMXjq", nullptr},
     // RFC 7477 §2.2.
     {type::CSYNC, "66 3 A NS AAAA", nullptr},
     // RFC 8976 Appendix A.1 (digest shortened).
-    {type::ZONEMD, "2018031900 1 1 C68090D90A7AED716BC459F9340E3D7C1370D4D24B7E2FC3A1DDC0B9A87153B9A9713B3C9AE5CC27777F98B8E730044C",
+    {type::ZONEMD,
+     "2018031900 1 1 "
+     "C68090D90A7AED716BC459F9340E3D7C1370D4D24B7E2FC3A1DDC0B9A87153B9A9713B3C9AE5CC27777F98B8E730044C",
      nullptr},
     {type::SVCB, "1 . alpn=\"h2,h3\" port=8443", nullptr},
     {type::HTTPS, "1 . alpn=\"h3\" ipv4hint=192.0.2.1 ipv6hint=2001:db8::1", nullptr},
@@ -170,12 +177,21 @@ TEST(RdataText, WireBytesOfSelectedTypes) {
 
 TEST(RdataText, BadPresentationIsRejectedWithAPosition) {
     const std::pair<RRType, std::string> bad[] = {
-        {type::A, "192.0.2"},           {type::A, "192.0.2.1 extra"}, {type::AAAA, "192.0.2.1"},
-        {type::MX, "65536 mx"},         {type::MX, "10"},             {type::TXT, ""},
-        {type::DS, "1 8 2 abc"},        {type::SOA, "a b 1 2 3 4 1x"}, {type::CAA, "0 is-sue \"x\""},
-        {type::NSEC3, "1 0 0 - !!"},    {type::NSEC, "a. NOTATYPE"},   {type::EUI48, "00-00-5e-00-53"},
+        {type::A, "192.0.2"},
+        {type::A, "192.0.2.1 extra"},
+        {type::AAAA, "192.0.2.1"},
+        {type::MX, "65536 mx"},
+        {type::MX, "10"},
+        {type::TXT, ""},
+        {type::DS, "1 8 2 abc"},
+        {type::SOA, "a b 1 2 3 4 1x"},
+        {type::CAA, "0 is-sue \"x\""},
+        {type::NSEC3, "1 0 0 - !!"},
+        {type::NSEC, "a. NOTATYPE"},
+        {type::EUI48, "00-00-5e-00-53"},
         {type::TXT, std::string(256, 'x')},
-        {type::SVCB, "1 . port=70000"},  {RRType(65280), "1 2 3"},
+        {type::SVCB, "1 . port=70000"},
+        {RRType(65280), "1 2 3"},
     };
     for (const auto& [type, text] : bad) {
         auto result = parse(type, text);
@@ -293,15 +309,15 @@ TEST(RdataTypeBitmap, EncodeDecode) {
 }
 
 TEST(RdataTypeBitmap, ValidationRejectsMalformedBitmaps) {
-    EXPECT_FALSE(validate_type_bitmap(hex("00")));              // truncated header
-    EXPECT_FALSE(validate_type_bitmap(hex("0000")));            // length 0
+    EXPECT_FALSE(validate_type_bitmap(hex("00")));                           // truncated header
+    EXPECT_FALSE(validate_type_bitmap(hex("0000")));                         // length 0
     EXPECT_FALSE(validate_type_bitmap(hex("0021" + std::string(66, 'f'))));  // length 33
-    EXPECT_FALSE(validate_type_bitmap(hex("000240")));          // shorter than its length
-    EXPECT_FALSE(validate_type_bitmap(hex("00024000")));        // trailing zero byte
-    EXPECT_FALSE(validate_type_bitmap(hex("0101400001014000")));  // windows repeated
-    EXPECT_FALSE(validate_type_bitmap(hex("0101400000014000")));  // windows out of order
+    EXPECT_FALSE(validate_type_bitmap(hex("000240")));                       // shorter than its length
+    EXPECT_FALSE(validate_type_bitmap(hex("00024000")));                     // trailing zero byte
+    EXPECT_FALSE(validate_type_bitmap(hex("0101400001014000")));             // windows repeated
+    EXPECT_FALSE(validate_type_bitmap(hex("0101400000014000")));             // windows out of order
     EXPECT_TRUE(validate_type_bitmap(hex("0001400101 40")));
-    EXPECT_TRUE(decode_type_bitmap(hex("0005 40")).empty());    // decoding malformed data stays in bounds
+    EXPECT_TRUE(decode_type_bitmap(hex("0005 40")).empty());  // decoding malformed data stays in bounds
 }
 
 // ---- SVCB / HTTPS (RFC 9460 Appendix D) ----
@@ -318,9 +334,10 @@ const SvcbVector kSvcbVectors[] = {
     {type::HTTPS, "0 foo.example.com.", "0000 03666f6f076578616d706c6503636f6d00", nullptr},
     // D.2 ServiceMode.
     {type::SVCB, "1 .", "0001 00", nullptr},
-    {type::SVCB, "16 foo.example.com. port=53", "0010 03666f6f076578616d706c6503636f6d00 0003 0002 0035", nullptr},
-    {type::SVCB, "1 foo.example.com. key667=hello", "0001 03666f6f076578616d706c6503636f6d00 029b 0005 68656c6c6f",
-     "1 foo.example.com. key667=\"hello\""},
+    {type::SVCB, "16 foo.example.com. port=53", "0010 03666f6f076578616d706c6503636f6d00 0003 0002 0035",
+     nullptr},
+    {type::SVCB, "1 foo.example.com. key667=hello",
+     "0001 03666f6f076578616d706c6503636f6d00 029b 0005 68656c6c6f", "1 foo.example.com. key667=\"hello\""},
     {type::SVCB, "1 foo.example.com. key667=\"hello\\210qoo\"",
      "0001 03666f6f076578616d706c6503636f6d00 029b 0009 68656c6c6fd2716f6f", nullptr},
     {type::SVCB, "1 foo.example.com. ipv6hint=\"2001:db8::1,2001:db8::53:1\"",
@@ -331,7 +348,8 @@ const SvcbVector kSvcbVectors[] = {
      "0001 076578616d706c6503636f6d00 0006 0010 00000000000000000000ffffc6336464",
      "1 example.com. ipv6hint=::ffff:198.51.100.100"},
     {type::SVCB, "16 foo.example.org. alpn=h2,h3-19 mandatory=ipv4hint,alpn ipv4hint=192.0.2.1",
-     "0010 03666f6f076578616d706c65036f726700 0000 0004 00010004 0001 0009 0268320568332d3139 0004 0004 c0000201",
+     "0010 03666f6f076578616d706c65036f726700 0000 0004 00010004 0001 0009 0268320568332d3139 0004 0004 "
+     "c0000201",
      "16 foo.example.org. mandatory=alpn,ipv4hint alpn=\"h2,h3-19\" ipv4hint=192.0.2.1"},
     {type::SVCB, "16 foo.example.org. alpn=\"f\\\\\\\\oo\\\\,bar,h2\"",
      "0010 03666f6f076578616d706c65036f726700 0001 000c 08665c6f6f2c626172 026832", nullptr},
@@ -353,15 +371,13 @@ TEST(RdataSvcb, Rfc9460AppendixDVectors) {
 
 TEST(RdataSvcb, Rfc9460AppendixDFailureCases) {
     for (const char* text : {
-             "1 foo.example.com. key123=abc key123=def",      // a key twice
-             "1 foo.example.com. mandatory",                   // values that must not be empty
-             "1 foo.example.com. alpn",
-             "1 foo.example.com. port",
-             "1 foo.example.com. ipv4hint",
+             "1 foo.example.com. key123=abc key123=def",  // a key twice
+             "1 foo.example.com. mandatory",              // values that must not be empty
+             "1 foo.example.com. alpn", "1 foo.example.com. port", "1 foo.example.com. ipv4hint",
              "1 foo.example.com. ipv6hint",
-             "1 foo.example.com. no-default-alpn=abc",         // a value where none is allowed
-             "1 foo.example.com. mandatory=key123",            // a mandatory key that is missing
-             "1 foo.example.com. mandatory=mandatory",         // mandatory listing itself
+             "1 foo.example.com. no-default-alpn=abc",                 // a value where none is allowed
+             "1 foo.example.com. mandatory=key123",                    // a mandatory key that is missing
+             "1 foo.example.com. mandatory=mandatory",                 // mandatory listing itself
              "1 foo.example.com. mandatory=key123,key123 key123=abc",  // a key listed twice
          }) {
         EXPECT_FALSE(parse(type::SVCB, text)) << text;
@@ -390,9 +406,10 @@ TEST(RdataSvcb, EmptyValuesRoundTrip) {
 }
 
 TEST(RdataSvcb, WireValidation) {
-    EXPECT_FALSE(validate_rdata(type::SVCB, hex("0001 00 0003 0002 0035 0001 0003 026832")));  // keys out of order
-    EXPECT_FALSE(validate_rdata(type::SVCB, hex("0001 00 0003 0003 003500")));  // port of 3 bytes
-    EXPECT_FALSE(validate_rdata(type::SVCB, hex("0001 00 0003 0004 0035")));    // value past the end
+    EXPECT_FALSE(
+        validate_rdata(type::SVCB, hex("0001 00 0003 0002 0035 0001 0003 026832")));  // keys out of order
+    EXPECT_FALSE(validate_rdata(type::SVCB, hex("0001 00 0003 0003 003500")));        // port of 3 bytes
+    EXPECT_FALSE(validate_rdata(type::SVCB, hex("0001 00 0003 0004 0035")));          // value past the end
     EXPECT_FALSE(validate_rdata(type::SVCB, hex("0001 00 0001 0002 0300")));    // alpn id past its value
     EXPECT_FALSE(validate_rdata(type::SVCB, hex("0001 00 ffff 0000")));         // reserved key 65535
     EXPECT_FALSE(validate_rdata(type::SVCB, hex("0001 00 0004 0003 c00002")));  // ipv4hint of 3 bytes
@@ -411,7 +428,8 @@ TEST(RdataHelpers, ParseTtlUnits) {
     EXPECT_EQ(parse_ttl("1W2d3H4m5S"), 604800u + 2 * 86400 + 3 * 3600 + 4 * 60 + 5);
     EXPECT_EQ(parse_ttl("1h1"), 3601u);  // trailing digits are seconds, as BIND reads them
     EXPECT_EQ(parse_ttl("2147483647"), 2147483647u);
-    for (const char* bad : {"", "h", "1x", "1hh", "-1", "1.5h", "2147483648", "4294967296", "99999999999", "3551w"})
+    for (const char* bad :
+         {"", "h", "1x", "1hh", "-1", "1.5h", "2147483648", "4294967296", "99999999999", "3551w"})
         EXPECT_FALSE(parse_ttl(bad)) << bad;
     // Terms whose sum wraps a 64-bit counter round to exactly 100: still rejected.
     const uint64_t term = 4294967295ull * 604800;

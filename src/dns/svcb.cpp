@@ -117,8 +117,6 @@ Result<Bytes> value_from_text(uint16_t key, std::string_view raw, const TextToke
 
 // One item of a comma-separated value (RFC 9460 Appendix A.1): ',' and '\' are escaped for the list first and
 // the result is then escaped as a character-string, so the item a,b prints as a\\,b and a\b as a\\\\b.
-// RFC 9460 Appendix A.1: an item's commas and backslashes get the value-list escapes "\," and "\\" first,
-// then the whole item the character-string escapes of the presentation format.
 std::string escape_list_item(std::string_view item) {
     std::string listed;
     for (char c : item) {
@@ -186,8 +184,8 @@ bool value_well_formed(uint16_t key, ByteView v) {
     }
 }
 
-// RFC 9460 §8: every key that "mandatory" lists must itself be present (Appendix D.3). `params` is otherwise valid:
-// keys in increasing order, lengths in bounds, mandatory (key 0, if any) first.
+// RFC 9460 §8: every key that "mandatory" lists must itself be present (Appendix D.3). `params` is otherwise
+// valid: keys in increasing order, lengths in bounds, mandatory (key 0, if any) first.
 Status check_mandatory_keys_present(ByteView params) {
     if (params.size() < 4 || params[0] != 0 || params[1] != 0) return {};
     ByteView listed = params.subspan(4, static_cast<size_t>(params[2] << 8 | params[3]));
@@ -197,7 +195,8 @@ Status check_mandatory_keys_present(ByteView params) {
         for (size_t pos = 0; pos + 4 <= params.size() && !present;
              pos += 4 + static_cast<size_t>(params[pos + 2] << 8 | params[pos + 3]))
             present = (params[pos] << 8 | params[pos + 1]) == wanted;
-        if (!present) return make_error("mandatory SvcParam " + key_to_text(static_cast<uint16_t>(wanted)) + " is missing");
+        if (!present)
+            return make_error("mandatory SvcParam " + key_to_text(static_cast<uint16_t>(wanted)) + " is missing");
     }
     return {};
 }

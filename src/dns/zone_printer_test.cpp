@@ -245,7 +245,7 @@ TEST(ZonePrinter, MandatoryNeverListsItself) {
     EXPECT_FALSE(parse("www HTTPS 1 . mandatory=mandatory\n").ok());
     EXPECT_FALSE(parse("www HTTPS \\# 9 0001 00 0000 0002 0000\n").ok());
     EXPECT_FALSE(parse("www HTTPS \\# 9 0001 00 0000 0002 ffff\n").ok());
-    EXPECT_TRUE(parse("www HTTPS \\# 13 0001 00 0000 0002 0003 0003 0002 01bb\n").ok());
+    EXPECT_TRUE(parse("www HTTPS \\# 15 0001 00 0000 0002 0003 0003 0002 01bb\n").ok());
 }
 
 TEST(ZonePrinter, RoundTripsUnknownTypesAndGenericForms) {

@@ -15,6 +15,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "dns/rdata.h"
