@@ -2,13 +2,16 @@
 // of check_zone, printing each problem as "file:line:column: error: what" — the zone file is untrusted user
 // input. Exit status 0 only when the zone has no errors; warnings alone do not fail it.
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <unordered_set>
 
 #include "app/commands.h"
 #include "base/file_io.h"
 #include "dns/dnssec_rdata.h"
+#include "dns/rdata.h"
 #include "dns/zone_file.h"
 #include "dns/zone_lexer.h"
 
@@ -21,28 +24,49 @@ struct ZoneCheckOptions {
     size_t max_errors = 50;
 };
 
-// The zone's name when --zone is not given: an $ORIGIN before the first record, else the owner of the
-// SOA record when the file is read with the root as origin.
+bool is_origin_directive(std::string_view word) {
+    constexpr std::string_view kOrigin = "$ORIGIN";
+    if (word.size() != kOrigin.size()) return false;
+    for (size_t i = 0; i < word.size(); ++i)
+        if (std::toupper(static_cast<unsigned char>(word[i])) != kOrigin[i]) return false;
+    return true;
+}
+
+// The zone's name when --zone is not given: the owner of the first SOA record, read with the $ORIGIN in
+// force there; failing that, the first $ORIGIN. Only the lexer runs, and only up to the SOA record.
 Result<dns::Name> guess_origin(const std::string& file) {
     auto text = read_file(file);
     if (!text) return text.error();
     dns::ZoneLexer lexer(*text);
     dns::ZoneEntry entry;
     Error error;
-    while (lexer.next(entry, error) == dns::ZoneLexer::Next::kEntry) {
+    std::optional<dns::Name> origin, first_origin;
+    dns::ZoneLexer::Next next;
+    while ((next = lexer.next(entry, error)) != dns::ZoneLexer::Next::kEnd) {
+        if (next == dns::ZoneLexer::Next::kError) continue;
         auto tokens = entry.tokens();
-        if (entry.owner_omitted || tokens[0].text.empty() || tokens[0].text[0] != '$') break;
-        if (tokens[0].text == "$ORIGIN" || tokens[0].text == "$origin") {
-            if (tokens.size() < 2) break;
-            return dns::Name::from_text(tokens[1].text, nullptr);
+        const std::string& first = tokens[0].text;
+        if (!entry.owner_omitted && is_origin_directive(first)) {
+            if (tokens.size() < 2) continue;
+            auto name = dns::Name::from_text(tokens[1].text, origin ? &*origin : nullptr);
+            if (!name) continue;  // the real parse reports it
+            origin = std::move(*name);
+            if (!first_origin) first_origin = origin;
+            continue;
         }
+        size_t i = entry.owner_omitted ? 0 : 1;  // skip TTL and class to reach the type
+        while (i < tokens.size() && (dns::parse_ttl(tokens[i].text) || dns::class_from_text(tokens[i].text)))
+            ++i;
+        if (i >= tokens.size() || dns::type_from_text(tokens[i].text) != dns::type::SOA) continue;
+        if (entry.owner_omitted) break;
+        auto owner = dns::Name::from_text(first, origin ? &*origin : nullptr);
+        if (!owner)
+            return make_error(file, "cannot tell the zone's name from the SOA owner '" + first + "' (" +
+                                        owner.error().what + "); give it with --zone");
+        return std::move(*owner);
     }
-    dns::ZoneFileOptions options;  // root origin
-    options.max_errors = 1;
-    dns::ParsedZone zone = dns::parse_zone_text(*text, file, options);
-    for (const auto& record : zone.records)
-        if (record.type == dns::type::SOA) return record.owner;
-    return make_error(file, "no $ORIGIN or SOA record to take the zone name from; give it with --zone");
+    if (first_origin) return std::move(*first_origin);
+    return make_error(file, "no SOA record or $ORIGIN to take the zone's name from; give it with --zone");
 }
 
 void print_problem(const Error& e, const char* severity) {
@@ -82,7 +106,8 @@ int run_zone_check(const ZoneCheckOptions& options) {
 
     std::string zone_name = origin.is_root() ? "." : origin.to_text().substr(0, origin.to_text().size() - 1);
     if (!zone.ok()) {
-        std::fprintf(stderr, "zone %s: %zu errors: FAILED\n", zone_name.c_str(), zone.errors.size());
+        std::fprintf(stderr, "zone %s: %zu error%s: FAILED\n", zone_name.c_str(), zone.errors.size(),
+                     zone.errors.size() == 1 ? "" : "s");
         return 1;
     }
     std::unordered_set<dns::Name, dns::NameHash> names;

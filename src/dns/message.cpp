@@ -173,7 +173,15 @@ std::vector<Record>& Message::section(Section which) {
 }
 
 const std::vector<Record>& Message::section(Section which) const {
-    return const_cast<Message*>(this)->section(which);
+    switch (which) {
+        case Section::Answer:
+            return answer;
+        case Section::Authority:
+            return authority;
+        case Section::Additional:
+            break;
+    }
+    return additional;
 }
 
 const Record* Message::tsig() const {

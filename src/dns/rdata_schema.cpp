@@ -4,6 +4,8 @@
 // RFC 8659 (CAA), RFC 4255 (SSHFP), RFC 9460 (SVCB/HTTPS), RFC 8976 (ZONEMD), RFC 7477 (CSYNC), RFC 7553 (URI).
 #include "dns/rdata.h"
 
+#include <array>
+
 namespace danemail::dns {
 namespace {
 
@@ -97,9 +99,13 @@ const Entry kSchemas[] = {
 }  // namespace
 
 const RdataSchema* schema_for(RRType type) {
-    for (const auto& entry : kSchemas)
-        if (entry.type == type) return &entry.schema;
-    return nullptr;
+    // Indexed by type code: this runs for every record parsed, printed or put on the wire.
+    static const auto table = [] {
+        std::array<const RdataSchema*, 260> t{};
+        for (const auto& entry : kSchemas) t[entry.type.value] = &entry.schema;
+        return t;
+    }();
+    return type.value < table.size() ? table[type.value] : nullptr;
 }
 
 }  // namespace danemail::dns

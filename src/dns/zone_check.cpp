@@ -1,6 +1,7 @@
 // Semantic checks of a parsed zone (RFC 1034 §4.2.1, RFC 1035 §5.2, RFC 2181 §5.2 and §10.1, RFC 4035 §2.5,
 // RFC 6672 §2.3–§2.4): one SOA at the apex, NS at the apex, no data outside the zone, CNAME alone, no data
-// below a DNAME. Works on untrusted zone content of any size: grouping is by hash and sort, not per-name maps.
+// below a DNAME. Works on untrusted zone content of any size: grouping is by hash and sort, not per-name
+// maps.
 //
 // Decisions, following BIND: records that repeat an RR exactly (same owner, type and canonical RDATA,
 // RFC 4034 §6.2) are merged silently, keeping the first; an RRset whose TTLs differ takes the TTL of its
@@ -159,8 +160,10 @@ void ZoneChecker::check_name(std::vector<uint32_t>& group) {
         if (duplicate_[r]) continue;
         RRType t = records[r].type;
         if (t == type::CNAME) {
-            if (cname == kNone) cname = r;
-            else findings_.push_back({Kind::kSecondCname, r, cname});
+            if (cname == kNone)
+                cname = r;
+            else
+                findings_.push_back({Kind::kSecondCname, r, cname});
         } else if (t == type::DNAME) {
             auto [it, inserted] = dnames_.try_emplace(records[r].owner, r);
             if (!inserted) findings_.push_back({Kind::kSecondDname, r, it->second});
@@ -174,8 +177,10 @@ void ZoneChecker::check_name(std::vector<uint32_t>& group) {
             (other == kNone || r < other))
             other = r;
     }
-    if (cname != kNone && at_apex) findings_.push_back({Kind::kCnameAtApex, cname});
-    else if (cname != kNone && other != kNone) findings_.push_back({Kind::kCnameAndOther, cname, other});
+    if (cname != kNone && at_apex)
+        findings_.push_back({Kind::kCnameAtApex, cname});
+    else if (cname != kNone && other != kNone)
+        findings_.push_back({Kind::kCnameAndOther, cname, other});
 }
 
 // One RRset, in file order: even out TTLs to the first record's and mark exact repeats as duplicates.
@@ -236,14 +241,15 @@ std::string ZoneChecker::render(const Finding& f) const {
             return "second DNAME at '" + owner(f.record) + "'; the first is at " + zone_.where(f.other) +
                    " and a name has at most one DNAME (RFC 6672 §2.4)";
         case Kind::kCnameAndOther:
-            return "CNAME at '" + owner(f.record) + "' beside other data (" + type_to_text(records[f.other].type) +
-                   " at " + zone_.where(f.other) +
+            return "CNAME at '" + owner(f.record) + "' beside other data (" +
+                   type_to_text(records[f.other].type) + " at " + zone_.where(f.other) +
                    "); only RRSIG and NSEC may share a name with a CNAME (RFC 2181 §10.1, RFC 4035 §2.5)";
         case Kind::kCnameAtApex:
             return "CNAME at the zone apex '" + owner(f.record) +
                    "' is not allowed: the apex holds the SOA and NS records (RFC 2181 §10.1)";
         case Kind::kSoaNotAtApex:
-            return "SOA record at '" + owner(f.record) + "' is not at the zone apex '" + origin_.to_text() + "'";
+            return "SOA record at '" + owner(f.record) + "' is not at the zone apex '" + origin_.to_text() +
+                   "'";
         case Kind::kSecondSoa:
             return "second SOA record; the first is at " + zone_.where(f.other) +
                    " and a zone has exactly one (RFC 1035 §5.2)";
@@ -253,7 +259,8 @@ std::string ZoneChecker::render(const Finding& f) const {
         case Kind::kNoSoa:
             return "no SOA record; expected one at the zone apex '" + origin_.to_text() + "' (RFC 1035 §5.2)";
         case Kind::kNoApexNs:
-            return "no NS records at the zone apex '" + origin_.to_text() + "'; expected at least one (RFC 1034 §4.2.1)";
+            return "no NS records at the zone apex '" + origin_.to_text() +
+                   "'; expected at least one (RFC 1034 §4.2.1)";
     }
     return "?";
 }
@@ -274,7 +281,8 @@ void ZoneChecker::report() {
         (warning ? zone_.warnings : zone_.errors).push_back(make_error(std::move(where), render(f)));
     }
     if (errors > kMaxReported)
-        zone_.errors.push_back(make_error(main_file, std::to_string(errors - kMaxReported) + " more errors not shown"));
+        zone_.errors.push_back(
+            make_error(main_file, std::to_string(errors - kMaxReported) + " more errors not shown"));
     if (warnings > kMaxReported)
         zone_.warnings.push_back(
             make_error(main_file, std::to_string(warnings - kMaxReported) + " more warnings not shown"));
@@ -299,6 +307,8 @@ void ZoneChecker::remove_duplicates() {
 
 }  // namespace
 
-void check_zone(ParsedZone& zone, const Name& origin) { ZoneChecker(zone, origin).run(); }
+void check_zone(ParsedZone& zone, const Name& origin) {
+    ZoneChecker(zone, origin).run();
+}
 
 }  // namespace danemail::dns

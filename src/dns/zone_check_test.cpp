@@ -9,7 +9,9 @@
 namespace danemail::dns {
 namespace {
 
-Name name(std::string_view text) { return *Name::from_text(text); }
+Name name(std::string_view text) {
+    return *Name::from_text(text);
+}
 
 const Name kApex = name("example.com.");
 
@@ -104,7 +106,8 @@ TEST(ZoneCheck, CnameAtApex) {
 
 TEST(ZoneCheck, TwoCnamesAtOneName) {
     auto z = checked(std::string(kGood) + "www CNAME a\nwww CNAME b\nwww CNAME A.example.com.\n");
-    ASSERT_EQ(z.errors.size(), 1u) << all(z.errors);  // the third repeats the first (names compare case-blind)
+    ASSERT_EQ(z.errors.size(), 1u) << all(
+        z.errors);  // the third repeats the first (names compare case-blind)
     expect_error(z, 0, "zone.db:6:1", "second CNAME at 'www.example.com.'; the first is at zone.db:5:1");
 }
 
@@ -116,7 +119,8 @@ TEST(ZoneCheck, DataBelowDname) {
                      "a.b.old TXT x\n"
                      "old DNAME other.example.net.\n");
     ASSERT_EQ(z.errors.size(), 3u) << all(z.errors);
-    expect_error(z, 0, "zone.db:7:1", "'host.old.example.com.' is below the DNAME at 'old.example.com.' (zone.db:5:1)");
+    expect_error(z, 0, "zone.db:7:1",
+                 "'host.old.example.com.' is below the DNAME at 'old.example.com.' (zone.db:5:1)");
     expect_error(z, 1, "zone.db:8:1", "below the DNAME");
     expect_error(z, 2, "zone.db:9:1", "second DNAME at 'old.example.com.'");
 }
@@ -132,8 +136,9 @@ TEST(ZoneCheck, InconsistentTtlsWarnAndTakeTheFirst) {
     EXPECT_TRUE(z.ok()) << all(z.errors);
     ASSERT_EQ(z.warnings.size(), 1u);
     EXPECT_EQ(z.warnings[0].where, "zone.db:7:1");
-    EXPECT_NE(z.warnings[0].what.find("TTL 600 differs from the TTL 300 of the A RRset at zone.db:5:1; using 300"),
-              std::string::npos)
+    EXPECT_NE(
+        z.warnings[0].what.find("TTL 600 differs from the TTL 300 of the A RRset at zone.db:5:1; using 300"),
+        std::string::npos)
         << z.warnings[0].what;
     EXPECT_EQ(z.records[5].ttl, 300u);
 }
@@ -142,11 +147,11 @@ TEST(ZoneCheck, DuplicatesMergeSilentlyKeepingTheFirst) {
     auto z = checked(std::string(kGood) +
                      "a A 192.0.2.1\n"
                      "b A 192.0.2.2\n"
-                     "A A 192.0.2.1\n"        // same name, other case
+                     "A A 192.0.2.1\n"  // same name, other case
                      "a MX 10 MAIL\n"
-                     "a MX 10 mail\n"         // embedded names compare in canonical (lower-case) form
+                     "a MX 10 mail\n"  // embedded names compare in canonical (lower-case) form
                      "a TXT \"Hello\"\n"
-                     "a TXT \"hello\"\n");    // text is case-sensitive
+                     "a TXT \"hello\"\n");  // text is case-sensitive
     EXPECT_TRUE(z.ok()) << all(z.errors);
     EXPECT_TRUE(z.warnings.empty()) << all(z.warnings);
     ASSERT_EQ(z.records.size(), 8u);
@@ -157,7 +162,8 @@ TEST(ZoneCheck, DuplicatesMergeSilentlyKeepingTheFirst) {
 }
 
 TEST(ZoneCheck, ErrorsComeInFileOrder) {
-    auto z = checked(std::string(kGood) + "x.example.org. A 192.0.2.1\nwww CNAME a\nwww A 192.0.2.1\n"
+    auto z = checked(std::string(kGood) +
+                     "x.example.org. A 192.0.2.1\nwww CNAME a\nwww A 192.0.2.1\n"
                      "y.example.org. A 192.0.2.2\n");
     ASSERT_EQ(z.errors.size(), 3u) << all(z.errors);
     EXPECT_EQ(z.errors[0].where, "zone.db:5:1");
@@ -183,7 +189,8 @@ TEST(ZoneCheck, ManyOutOfZoneRecordsAreCapped) {
 
 TEST(ZoneCheck, LargeZoneOfManyNames) {
     std::string text(kGood);
-    for (int i = 0; i < 20000; ++i) text += "h" + std::to_string(i) + " A 192.0.2." + std::to_string(i % 250) + "\n";
+    for (int i = 0; i < 20000; ++i)
+        text += "h" + std::to_string(i) + " A 192.0.2." + std::to_string(i % 250) + "\n";
     auto z = checked(text);
     EXPECT_TRUE(z.ok()) << all(z.errors);
     EXPECT_EQ(z.records.size(), 20003u);

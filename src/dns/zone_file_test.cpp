@@ -14,7 +14,9 @@
 namespace danemail::dns {
 namespace {
 
-Name name(std::string_view text) { return *Name::from_text(text); }
+Name name(std::string_view text) {
+    return *Name::from_text(text);
+}
 
 ZoneFileOptions options(std::string_view origin = "example.com.") {
     ZoneFileOptions o;
@@ -39,7 +41,9 @@ void expect_one_error(const ParsedZone& z, const std::string& where, const std::
     EXPECT_NE(z.errors[0].what.find(what), std::string::npos) << z.errors[0].what;
 }
 
-std::string rdata_text(const Record& r) { return rdata_to_text(r.type, r.rdata); }
+std::string rdata_text(const Record& r) {
+    return rdata_to_text(r.type, r.rdata);
+}
 
 constexpr std::string_view kHead =
     "$TTL 1h\n"
@@ -109,9 +113,10 @@ TEST(ZoneParser, TtlDefaultsFollowBind) {
     // No $TTL: the first record takes options.default_ttl, later ones the previous record's TTL.
     auto o = options();
     o.default_ttl = 7200;
-    auto z = parse("a A 192.0.2.1\nb 60 A 192.0.2.2\nc A 192.0.2.3\n$TTL 300\nd A 192.0.2.4\ne 10 A 192.0.2.5\n"
-                   "f A 192.0.2.6\n",
-                   o);
+    auto z = parse(
+        "a A 192.0.2.1\nb 60 A 192.0.2.2\nc A 192.0.2.3\n$TTL 300\nd A 192.0.2.4\ne 10 A 192.0.2.5\n"
+        "f A 192.0.2.6\n",
+        o);
     ASSERT_TRUE(z.ok()) << errors_of(z);
     EXPECT_EQ(z.records[0].ttl, 7200u);
     EXPECT_EQ(z.records[1].ttl, 60u);
@@ -122,8 +127,9 @@ TEST(ZoneParser, TtlDefaultsFollowBind) {
 }
 
 TEST(ZoneParser, TtlAndClassInEitherOrderAndOptional) {
-    auto z = parse("a 300 IN A 192.0.2.1\nb IN 300 A 192.0.2.2\nc in a 192.0.2.3\nd 1h A 192.0.2.4\n"
-                   "e CLASS1 TYPE1 \\# 4 C0000205\n");
+    auto z = parse(
+        "a 300 IN A 192.0.2.1\nb IN 300 A 192.0.2.2\nc in a 192.0.2.3\nd 1h A 192.0.2.4\n"
+        "e CLASS1 TYPE1 \\# 4 C0000205\n");
     ASSERT_TRUE(z.ok()) << errors_of(z);
     EXPECT_EQ(z.records[0].ttl, 300u);
     EXPECT_EQ(z.records[1].ttl, 300u);
@@ -166,7 +172,8 @@ TEST(ZoneParserErrors, MissingType) {
 
 TEST(ZoneParserErrors, LabelLongerThan63) {
     std::string label(64, 'x');
-    expect_one_error(parse("ok A 192.0.2.1\n" + label + " A 192.0.2.1\n"), "zone.db:2:1", "label longer than 63");
+    expect_one_error(parse("ok A 192.0.2.1\n" + label + " A 192.0.2.1\n"), "zone.db:2:1",
+                     "label longer than 63");
 }
 
 TEST(ZoneParserErrors, NameLongerThan255) {
@@ -186,7 +193,8 @@ TEST(ZoneParserErrors, TtlAboveMaximum) {
 }
 
 TEST(ZoneParserErrors, BadTtl) {
-    expect_one_error(parse("a 1x A 192.0.2.1\n"), "zone.db:1:3", "invalid TTL '1x'; expected seconds or units");
+    expect_one_error(parse("a 1x A 192.0.2.1\n"), "zone.db:1:3",
+                     "invalid TTL '1x'; expected seconds or units");
     expect_one_error(parse("$TTL soon\n"), "zone.db:1:6", "invalid TTL 'soon'");
     expect_one_error(parse("$TTL\n"), "zone.db:1:1", "$TTL needs a TTL");
 }
@@ -198,7 +206,8 @@ TEST(ZoneParserErrors, BadBase64AndHex) {
 }
 
 TEST(ZoneParserErrors, RdataErrorsNameTheirToken) {
-    expect_one_error(parse("a A 192.0.2.300\n"), "zone.db:1:5", "expected an IPv4 address, found '192.0.2.300'");
+    expect_one_error(parse("a A 192.0.2.300\n"), "zone.db:1:5",
+                     "expected an IPv4 address, found '192.0.2.300'");
     expect_one_error(parse("a MX 70000 mail\n"), "zone.db:1:6", "expected a number from 0 to 65535");
     expect_one_error(parse("a MX 10 mail extra\n"), "zone.db:1:14", "unexpected 'extra'");
     // Missing RDATA is reported at the type when there is nothing after it.
@@ -250,6 +259,13 @@ TEST(ZoneParserErrors, SeveralErrorsInOneRun) {
     EXPECT_EQ(z.errors[2].where, "zone.db:8:10");
     EXPECT_EQ(z.errors[3].where, "zone.db:9:6");
     EXPECT_EQ(z.records.size(), 5u);  // everything that was right is still read
+}
+
+TEST(ZoneParserErrors, MessagesShowControlBytesEscapedAndLongTokensCut) {
+    auto z = parse("a A \x1b[2Jx\n@ DNSKEY 257 3 13 " + std::string(2000, '*') + "\n");
+    ASSERT_EQ(z.errors.size(), 2u);
+    EXPECT_NE(z.errors[0].what.find("found '\\027[2Jx'"), std::string::npos) << z.errors[0].what;
+    EXPECT_LT(z.errors[1].what.size(), 500u);
 }
 
 TEST(ZoneParserErrors, StopsAtMaxErrors) {
@@ -304,7 +320,7 @@ TEST_F(ZoneInclude, RelativeToTheIncludingFileWithOriginArgument) {
     EXPECT_EQ(z.records[6].owner, name("deep.lab.example.com."));
     EXPECT_EQ(z.records[7].owner, name("host.lab.example.com."));
     EXPECT_EQ(z.records[8].owner, name("after.example.com."));  // the origin is back
-    EXPECT_EQ(z.records[8].ttl, 3600u);                          // $TTL still applies
+    EXPECT_EQ(z.records[8].ttl, 3600u);                         // $TTL still applies
     ASSERT_EQ(z.files.size(), 5u);
     EXPECT_EQ(z.files[1], path("sub/hosts.db"));
     EXPECT_EQ(z.files[2], path("sub/more.db"));
@@ -323,7 +339,8 @@ TEST_F(ZoneInclude, ErrorsInsideAnIncludedFileNameThatFile) {
 TEST_F(ZoneInclude, IncludedFileStartsWithoutAnOwner) {
     write("main.db", "a A 192.0.2.1\n$INCLUDE part.db\n");
     write("part.db", "  A 192.0.2.2\n");
-    expect_one_error(parse_zone_file(path("main.db"), options()), path("part.db") + ":1:3", "no previous record");
+    expect_one_error(parse_zone_file(path("main.db"), options()), path("part.db") + ":1:3",
+                     "no previous record");
 }
 
 TEST_F(ZoneInclude, LoopIsDetected) {
@@ -341,11 +358,13 @@ TEST_F(ZoneInclude, SelfIncludeIsALoop) {
 }
 
 TEST_F(ZoneInclude, DepthIsLimited) {
-    for (int i = 0; i < 5; ++i) write("d" + std::to_string(i) + ".db", "$INCLUDE d" + std::to_string(i + 1) + ".db\n");
+    for (int i = 0; i < 5; ++i)
+        write("d" + std::to_string(i) + ".db", "$INCLUDE d" + std::to_string(i + 1) + ".db\n");
     write("d5.db", "leaf A 192.0.2.1\n");
     auto o = options();
     o.max_include_depth = 3;
-    expect_one_error(parse_zone_file(path("d0.db"), o), path("d2.db") + ":1:10", "$INCLUDE nested deeper than 3");
+    expect_one_error(parse_zone_file(path("d0.db"), o), path("d2.db") + ":1:10",
+                     "$INCLUDE nested deeper than 3");
     o.max_include_depth = 16;
     EXPECT_TRUE(parse_zone_file(path("d0.db"), o).ok());
 }
@@ -364,7 +383,8 @@ TEST_F(ZoneInclude, CanBeDisabled) {
     write("part.db", "a A 192.0.2.1\n");
     auto o = options();
     o.allow_include = false;
-    expect_one_error(parse("$INCLUDE " + path("part.db") + "\n", o), "zone.db:1:1", "$INCLUDE is not allowed");
+    expect_one_error(parse("$INCLUDE " + path("part.db") + "\n", o), "zone.db:1:1",
+                     "$INCLUDE is not allowed");
 }
 
 TEST_F(ZoneInclude, TextIncludesRelativeToTheCurrentDirectory) {

@@ -7,12 +7,18 @@
 namespace danemail::dns {
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 // Characters that end an unquoted word (RFC 1035 §5.1).
-bool ends_word(char c) { return is_blank(c) || c == '\n' || c == ';' || c == '(' || c == ')'; }
+bool ends_word(char c) {
+    return is_blank(c) || c == '\n' || c == ';' || c == '(' || c == ')';
+}
 
-std::string position(uint32_t line, uint32_t column) { return std::to_string(line) + ":" + std::to_string(column); }
+std::string position(uint32_t line, uint32_t column) {
+    return std::to_string(line) + ":" + std::to_string(column);
+}
 
 }  // namespace
 

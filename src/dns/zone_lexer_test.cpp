@@ -83,7 +83,8 @@ TEST(ZoneLexer, ParenthesesDelimitWords) {
 }
 
 TEST(ZoneLexer, QuotedStringsKeepEscapesRaw) {
-    auto l = lex(R"z(a TXT "hello world" "say \"hi\"" "a;b(c)" "" "\\\065")z" "\n");
+    auto l = lex(R"z(a TXT "hello world" "say \"hi\"" "a;b(c)" "" "\\\065")z"
+                 "\n");
     ASSERT_TRUE(l.errors.empty());
     ASSERT_EQ(l.entries.size(), 1u);
     const auto& t = l.entries[0].tokens;
@@ -99,7 +100,8 @@ TEST(ZoneLexer, QuotedStringsKeepEscapesRaw) {
 }
 
 TEST(ZoneLexer, QuotedPartInsideAWordJoinsIt) {
-    auto l = lex(R"(_443._tcp SVCB 1 . alpn="h2,h3" key65000="a b"c port=443)" "\n");
+    auto l = lex(R"(_443._tcp SVCB 1 . alpn="h2,h3" key65000="a b"c port=443)"
+                 "\n");
     ASSERT_TRUE(l.errors.empty());
     const auto& t = l.entries[0].tokens;
     ASSERT_EQ(t.size(), 7u);
@@ -110,7 +112,8 @@ TEST(ZoneLexer, QuotedPartInsideAWordJoinsIt) {
 }
 
 TEST(ZoneLexer, BackslashEscapesKeepSpecialCharactersInWords) {
-    auto l = lex(R"(a\ b\;c\(d\"e TXT x\ y)" "\n");
+    auto l = lex(R"(a\ b\;c\(d\"e TXT x\ y)"
+                 "\n");
     ASSERT_TRUE(l.errors.empty());
     EXPECT_EQ(texts(l.entries[0]), (Strings{R"(a\ b\;c\(d\"e)", "TXT", R"(x\ y)"}));
 }

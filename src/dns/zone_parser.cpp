@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -19,7 +19,9 @@ namespace {
 
 constexpr uint32_t kMaxTtl = 0x7FFFFFFF;  // RFC 2181 §8
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -44,17 +46,38 @@ std::string real_path(const std::string& path) {
 std::string ttl_error(std::string_view text) {
     bool ttl_shaped = !text.empty() && is_digit(text[0]);
     for (char c : text)
-        if (!is_digit(c) && std::string_view("smhdwSMHDW").find(c) == std::string_view::npos) ttl_shaped = false;
+        if (!is_digit(c) && std::string_view("smhdwSMHDW").find(c) == std::string_view::npos)
+            ttl_shaped = false;
     if (ttl_shaped)
         return "TTL '" + std::string(text) + "' is above the maximum of 2147483647 seconds (RFC 2181 §8)";
     return "invalid TTL '" + std::string(text) + "'; expected seconds or units such as 1h30m";
+}
+
+// Error text quotes the user's tokens: control bytes become \DDD so that a message cannot rewrite the
+// terminal, and a huge token (a base64 blob) is cut short.
+std::string printable(std::string_view what) {
+    constexpr size_t kMaxLength = 400;
+    std::string out;
+    for (unsigned char c : what.substr(0, kMaxLength)) {
+        if (c < 0x20 || c == 0x7f) {
+            out += '\\';
+            out += static_cast<char>('0' + c / 100);
+            out += static_cast<char>('0' + c / 10 % 10);
+            out += static_cast<char>('0' + c % 10);
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    if (what.size() > kMaxLength) out += "...";
+    return out;
 }
 
 class ZoneParser {
 public:
     ZoneParser(const ZoneFileOptions& options, ParsedZone& zone) : options_(options), zone_(zone) {}
 
-    // Parses one file's text; `directory` is where its relative $INCLUDE paths start ("" for the current one).
+    // Parses one file's text; `directory` is where its relative $INCLUDE paths start ("" for the current
+    // one).
     void parse(std::string_view text, uint32_t file, const std::string& directory, Name origin);
 
     std::vector<std::string> open_files;  // canonical paths of the files being read, outermost first
@@ -72,7 +95,10 @@ private:
         return zone_.files[state.file] + ":" + std::to_string(line) + ":" + std::to_string(column);
     }
     void error(const FileState& state, const TextToken& at, std::string what) {
-        if (!stopped()) zone_.errors.push_back(make_error(where(state, at.line, at.column), std::move(what)));
+        add_error(where(state, at.line, at.column), what);
+    }
+    void add_error(std::string at, std::string_view what) {
+        if (!stopped()) zone_.errors.push_back(make_error(std::move(at), printable(what)));
     }
 
     void directive(FileState& state, std::span<const TextToken> tokens);
@@ -81,7 +107,7 @@ private:
 
     const ZoneFileOptions& options_;
     ParsedZone& zone_;
-    ZoneEntry entry_;                  // one token buffer reused by every entry of every file
+    ZoneEntry entry_;                     // one token buffer reused by every entry of every file
     std::optional<uint32_t> dollar_ttl_;  // $TTL, which stays in force across $INCLUDE as in BIND
     std::optional<uint32_t> last_ttl_;    // the previous record's TTL
 };
@@ -94,7 +120,7 @@ void ZoneParser::parse(std::string_view text, uint32_t file, const std::string& 
         ZoneLexer::Next next = lexer.next(entry_, lex_error);
         if (next == ZoneLexer::Next::kEnd) break;
         if (next == ZoneLexer::Next::kError) {
-            zone_.errors.push_back(make_error(zone_.files[file] + ":" + lex_error.where, std::move(lex_error.what)));
+            add_error(zone_.files[file] + ":" + lex_error.where, lex_error.what);
             continue;
         }
         std::span<const TextToken> tokens = entry_.tokens();
@@ -121,11 +147,13 @@ void ZoneParser::directive(FileState& state, std::span<const TextToken> tokens) 
         return;
     }
     if (tokens.size() < 2) {
-        error(state, name, name.text + (is_origin ? " needs a domain name" : " needs a TTL such as 3600 or 1h"));
+        error(state, name,
+              name.text + (is_origin ? " needs a domain name" : " needs a TTL such as 3600 or 1h"));
         return;
     }
     if (tokens.size() > 2) {
-        error(state, tokens[2], "unexpected '" + tokens[2].text + "' after " + name.text + " " + tokens[1].text);
+        error(state, tokens[2],
+              "unexpected '" + tokens[2].text + "' after " + name.text + " " + tokens[1].text);
         return;
     }
     const TextToken& value = tokens[1];
@@ -168,14 +196,15 @@ void ZoneParser::include(FileState& state, std::span<const TextToken> tokens) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         return error(state, path_token, "cannot $INCLUDE '" + path + "': " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode)) return error(state, path_token, "cannot $INCLUDE '" + path + "': not a regular file");
+    if (!S_ISREG(st.st_mode))
+        return error(state, path_token, "cannot $INCLUDE '" + path + "': not a regular file");
     std::string canonical = real_path(path);
     for (const auto& open : open_files) {
         if (open == canonical) {
             std::string chain;
             for (const auto& f : open_files) chain += f + " -> ";
-            return error(state, path_token, "$INCLUDE loop: '" + path + "' is already being read (" + chain +
-                                                canonical + ")");
+            return error(state, path_token,
+                         "$INCLUDE loop: '" + path + "' is already being read (" + chain + canonical + ")");
         }
     }
     auto text = read_file(path);
@@ -193,9 +222,10 @@ void ZoneParser::record(FileState& state, std::span<const TextToken> tokens, boo
     size_t i = 0;
     if (owner_omitted) {
         if (!state.owner)
-            return error(state, first,
-                         "the line starts with white space, so it takes the previous record's owner, but there "
-                         "is no previous record in this file");
+            return error(
+                state, first,
+                "the line starts with white space, so it takes the previous record's owner, but there "
+                "is no previous record in this file");
     } else {
         auto owner = Name::from_text(first.text, &state.origin);
         if (!owner) return error(state, first, "bad owner name: " + owner.error().what);
@@ -238,13 +268,18 @@ void ZoneParser::record(FileState& state, std::span<const TextToken> tokens, boo
         const Error& e = rdata.error();
         std::string at = e.where.empty() ? where(state, type_token.line, type_token.column)
                                          : zone_.files[state.file] + ":" + e.where;
-        if (!stopped()) zone_.errors.push_back(make_error(std::move(at), "bad " + type_to_text(*type) + " RDATA: " + e.what));
+        add_error(std::move(at), "bad " + type_to_text(*type) + " RDATA: " + e.what);
         return;
     }
 
-    // RFC 2308 §4 as BIND applies it: an explicit TTL, else $TTL, else the previous record's, else the default.
-    uint32_t record_ttl = ttl ? *ttl : dollar_ttl_ ? *dollar_ttl_ : last_ttl_ ? *last_ttl_ : options_.default_ttl;
-    if (record_ttl > kMaxTtl) return error(state, first, "default TTL above 2147483647 seconds (RFC 2181 §8)");
+    // RFC 2308 §4 as BIND applies it: an explicit TTL, else $TTL, else the previous record's, else the
+    // default.
+    uint32_t record_ttl = ttl           ? *ttl
+                          : dollar_ttl_ ? *dollar_ttl_
+                          : last_ttl_   ? *last_ttl_
+                                        : options_.default_ttl;
+    if (record_ttl > kMaxTtl)
+        return error(state, first, "default TTL above 2147483647 seconds (RFC 2181 §8)");
     last_ttl_ = record_ttl;
 
     zone_.records.push_back(Record{*state.owner, *type, rrclass::IN, record_ttl, std::move(*rdata)});
@@ -274,10 +309,12 @@ ParsedZone parse_zone_file(const std::string& path, const ZoneFileOptions& optio
     return zone;
 }
 
-ParsedZone parse_zone_text(std::string_view text, const std::string& display_name, const ZoneFileOptions& options) {
+ParsedZone parse_zone_text(std::string_view text, const std::string& display_name,
+                           const ZoneFileOptions& options) {
     ParsedZone zone;
     zone.files.push_back(display_name);
     ZoneParser parser(options, zone);
+    parser.open_files.push_back("<text>");  // counts toward the depth; never equal to a canonical path
     parser.parse(text, 0, "", options.origin);
     return zone;
 }

@@ -26,8 +26,8 @@ void append_fields(std::string& out, const Record& record) {
 std::string owner_text(const Name& owner, const Name& origin) {
     const std::string& wire = owner.wire();
     const std::string& suffix = origin.wire();
-    bool same_case_suffix = wire.size() >= suffix.size() &&
-                            wire.compare(wire.size() - suffix.size(), suffix.size(), suffix) == 0;
+    bool same_case_suffix =
+        wire.size() >= suffix.size() && wire.compare(wire.size() - suffix.size(), suffix.size(), suffix) == 0;
     return same_case_suffix ? owner.to_text_relative(origin) : owner.to_text();
 }
 

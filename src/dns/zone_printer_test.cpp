@@ -13,7 +13,9 @@
 namespace danemail::dns {
 namespace {
 
-Name name(std::string_view text) { return *Name::from_text(text); }
+Name name(std::string_view text) {
+    return *Name::from_text(text);
+}
 
 const Name kApex = name("example.com.");
 
@@ -33,7 +35,8 @@ std::string all(const std::vector<Error>& errors) {
 void expect_identical(const std::vector<Record>& a, const std::vector<Record>& b, const std::string& text) {
     ASSERT_EQ(a.size(), b.size()) << text;
     for (size_t i = 0; i < a.size(); ++i) {
-        EXPECT_TRUE(a[i].owner.identical(b[i].owner)) << a[i].owner.to_text() << " vs " << b[i].owner.to_text();
+        EXPECT_TRUE(a[i].owner.identical(b[i].owner))
+            << a[i].owner.to_text() << " vs " << b[i].owner.to_text();
         EXPECT_EQ(a[i].type, b[i].type) << i;
         EXPECT_EQ(a[i].rclass, b[i].rclass) << i;
         EXPECT_EQ(a[i].ttl, b[i].ttl) << i;
@@ -92,14 +95,16 @@ const Example kExamples[] = {
     {"NAPTR", "100 10 \"U\" \"E2U+sip\" \"!^.*$!sip:info@example.com!\" .", nullptr},
     {"KX", "10 kx.example.com.", nullptr},
     {"DNAME", "example.net.", nullptr},
-    {"DS", "60485 5 1 ( 2BB183AF5F22588179A53B0A\n 98631FAD1A292118 )", "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118"},
+    {"DS", "60485 5 1 ( 2BB183AF5F22588179A53B0A\n 98631FAD1A292118 )",
+     "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118"},
     {"DS", "2371 ECDSAP256SHA256 2 1f987cc6583e92df0890718c42ef23bc4a3b2e9e9c2e5d7a8b2b5e3c8d1d6c9a",
      "2371 13 2 1F987CC6583E92DF0890718C42EF23BC4A3B2E9E9C2E5D7A8B2B5E3C8D1D6C9A"},
     {"SSHFP", "4 2 123456789abcdef67890123456789abcdef67890123456789abcdef123456789",
      "4 2 123456789ABCDEF67890123456789ABCDEF67890123456789ABCDEF123456789"},
     {"RRSIG",
      "A 13 3 3600 20300101000000 20200101000000 12345 example.com. "
-     "oJB1W6WNGv+ldvQ3WDG0MQkg5IEhjRip8WTrPYGv07h108dUKGMeDPKijVCHX3DDKdfb+v6oB9wfuh3DTJXUAfI/M0zmO/zz8bW0Rznl8O3tGNaz",
+     "oJB1W6WNGv+ldvQ3WDG0MQkg5IEhjRip8WTrPYGv07h108dUKGMeDPKijVCHX3DDKdfb+v6oB9wfuh3DTJXUAfI/M0zmO/"
+     "zz8bW0Rznl8O3tGNaz",
      nullptr},
     {"NSEC", "host.example.com. A MX RRSIG NSEC TYPE1234", nullptr},
     {"DNSKEY",
@@ -121,7 +126,8 @@ const Example kExamples[] = {
     {"ZONEMD",
      "2018031900 1 1 ( c68090d90a7aed716bc459f9340e3d7c1370d4d24b7e2fc3a1ddc0b9a87153b9"
      " a9713b3c9ae5cc27777f98b8e730044c )",
-     "2018031900 1 1 C68090D90A7AED716BC459F9340E3D7C1370D4D24B7E2FC3A1DDC0B9A87153B9A9713B3C9AE5CC27777F98B8E730044C"},
+     "2018031900 1 1 "
+     "C68090D90A7AED716BC459F9340E3D7C1370D4D24B7E2FC3A1DDC0B9A87153B9A9713B3C9AE5CC27777F98B8E730044C"},
     {"SVCB", "1 . alpn=\"h2,h3\" port=8443 ipv4hint=192.0.2.1,192.0.2.2", nullptr},
     {"SVCB", "0 svc.example.net.", nullptr},  // alias mode
     {"SVCB", "16 foo.example.org. mandatory=alpn,ipv4hint alpn=h2,h3-19 ipv4hint=192.0.2.1",
@@ -215,7 +221,8 @@ TEST(ZonePrinter, RoundTripsTxtWithQuotesBackslashesAndNonPrintables) {
 TEST(ZonePrinter, RoundTripsSvcbParameters) {
     auto z = parse(
         "$TTL 60\n"
-        "_443._tcp.www SVCB 1 svc.example.net. alpn=\"h2,h3\" port=443 ipv4hint=192.0.2.1 ipv6hint=2001:db8::1\n"
+        "_443._tcp.www SVCB 1 svc.example.net. alpn=\"h2,h3\" port=443 ipv4hint=192.0.2.1 "
+        "ipv6hint=2001:db8::1\n"
         "www HTTPS 1 . alpn=\"h2\\\\,x,h3\" mandatory=alpn key65000=\"a b\\\"c\" key65001 key9=\"\"\n"
         "www HTTPS 2 . ech=\"AEX+DQBB\" dohpath=/q{?dns} ohttp\n"
         "www HTTPS 0 alias.example.net.\n");
@@ -229,7 +236,8 @@ TEST(ZonePrinter, RoundTripsAlpnIdsWithSpecialBytes) {
     std::vector<Record> records;
     for (auto id : ids) {
         // SvcPriority 1, TargetName ".", key 1 (alpn) holding the one id.
-        Bytes rdata = {0, 1, 0, 0, 1, 0, static_cast<uint8_t>(id.size() + 1), static_cast<uint8_t>(id.size())};
+        Bytes rdata = {
+            0, 1, 0, 0, 1, 0, static_cast<uint8_t>(id.size() + 1), static_cast<uint8_t>(id.size())};
         rdata.insert(rdata.end(), id.begin(), id.end());
         ASSERT_TRUE(validate_rdata(type::HTTPS, rdata));
         records.push_back(Record{name("www.example.com."), type::HTTPS, rrclass::IN, 60, rdata});
@@ -275,7 +283,8 @@ TEST(ZonePrinter, RoundTripsRandomlyMutatedRdata) {
             int flips = 1 + static_cast<int>(random() % 3);
             for (int f = 0; f < flips && !r.rdata.empty(); ++f) {
                 size_t at = random() % r.rdata.size();
-                r.rdata[at] = static_cast<uint8_t>(random() % 4 == 0 ? random() % 256 : r.rdata[at] ^ (1u << (random() % 8)));
+                r.rdata[at] = static_cast<uint8_t>(random() % 4 == 0 ? random() % 256
+                                                                     : r.rdata[at] ^ (1u << (random() % 8)));
             }
             if (random() % 8 == 0 && !r.rdata.empty()) r.rdata.pop_back();
             if (validate_rdata(r.type, r.rdata)) mutants.push_back(std::move(r));

@@ -1,6 +1,7 @@
-// libFuzzer target for the DNS message parser (RFC 1035 §4.1, RFC 6891 OPT, RFC 8945 TSIG placement): arbitrary
-// network bytes go to parse_message; whatever parses is printed, rebuilt with MessageBuilder (RFC 1035 §4.1.4
-// compression) and parsed again, which must succeed and, when nothing was truncated, give the same message.
+// libFuzzer target for the DNS message parser (RFC 1035 §4.1, RFC 6891 OPT, RFC 8945 TSIG placement):
+// arbitrary network bytes go to parse_message; whatever parses is printed, rebuilt with MessageBuilder (RFC
+// 1035 §4.1.4 compression) and parsed again, which must succeed and, when nothing was truncated, give the
+// same message.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -10,8 +11,8 @@
 
 namespace {
 
-using danemail::ByteView;
 using danemail::Bytes;
+using danemail::ByteView;
 using namespace danemail::dns;
 
 [[noreturn]] void fail(const char* what, const std::string& detail = {}) {
@@ -31,23 +32,24 @@ bool same_records(const std::vector<Record>& a, const std::vector<Record>& b) {
 bool same_edns(const std::optional<Edns>& a, const std::optional<Edns>& b) {
     if (a.has_value() != b.has_value()) return false;
     if (!a) return true;
-    if (a->udp_payload_size != b->udp_payload_size || a->version != b->version || a->dnssec_ok != b->dnssec_ok ||
-        a->options.size() != b->options.size())
+    if (a->udp_payload_size != b->udp_payload_size || a->version != b->version ||
+        a->dnssec_ok != b->dnssec_ok || a->options.size() != b->options.size())
         return false;
     for (size_t i = 0; i < a->options.size(); ++i)
-        if (a->options[i].code != b->options[i].code || a->options[i].data != b->options[i].data) return false;
+        if (a->options[i].code != b->options[i].code || a->options[i].data != b->options[i].data)
+            return false;
     return true;
 }
 
 bool same_message(const Message& a, const Message& b) {
     if (a.questions.size() != b.questions.size()) return false;
     for (size_t i = 0; i < a.questions.size(); ++i)
-        if (!a.questions[i].name.identical(b.questions[i].name) || a.questions[i].type != b.questions[i].type ||
-            a.questions[i].rclass != b.questions[i].rclass)
+        if (!a.questions[i].name.identical(b.questions[i].name) ||
+            a.questions[i].type != b.questions[i].type || a.questions[i].rclass != b.questions[i].rclass)
             return false;
     const Header &x = a.header, &y = b.header;
-    return x.id == y.id && x.qr == y.qr && x.opcode == y.opcode && x.aa == y.aa && x.tc == y.tc && x.rd == y.rd &&
-           x.ra == y.ra && x.z == y.z && x.ad == y.ad && x.cd == y.cd && x.rcode == y.rcode &&
+    return x.id == y.id && x.qr == y.qr && x.opcode == y.opcode && x.aa == y.aa && x.tc == y.tc &&
+           x.rd == y.rd && x.ra == y.ra && x.z == y.z && x.ad == y.ad && x.cd == y.cd && x.rcode == y.rcode &&
            same_records(a.answer, b.answer) && same_records(a.authority, b.authority) &&
            same_records(a.additional, b.additional) && same_edns(a.edns, b.edns);
 }
@@ -74,7 +76,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!again) fail("the rebuilt message did not parse:", again.error().to_string());
     bool complete = again->answer.size() == message->answer.size() &&
                     again->authority.size() == message->authority.size() &&
-                    again->additional.size() == message->additional.size() && again->header.tc == message->header.tc;
+                    again->additional.size() == message->additional.size() &&
+                    again->header.tc == message->header.tc;
     if (complete) {
         if (!same_message(*message, *again)) fail("the rebuilt message differs:", message_to_text(*again));
         if (rebuild(*again, kMaxMessageSize) != wire) fail("building is not deterministic");

@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (size_t i = 0; parsed_cleanly && i < zone.records.size(); ++i) {
         const Record& a = zone.records[i];
         const Record& b = again.records[i];
-        if (!a.owner.identical(b.owner) || a.type != b.type || a.ttl != b.ttl || a.rdata != b.rdata) std::abort();
+        if (!a.owner.identical(b.owner) || a.type != b.type || a.ttl != b.ttl || a.rdata != b.rdata)
+            std::abort();
     }
     return 0;
 }

@@ -425,11 +425,12 @@ def test_danemail_signed_zone_structure(signed_by_danemail, case):
 
 def replace_rdata(zone, name, rdtype, old_text, new_text, origin):
     """Changes one record of an RRset in place, leaving its RRSIG as it was."""
-    name = dns.name.from_text(name, dns.name.from_text(origin))
+    o = dns.name.from_text(origin)
+    name = dns.name.from_text(name, o)
     rds = zone.find_rdataset(name, rdtype)
-    old = dns.rdata.from_text(dns.rdataclass.IN, rdtype, old_text)
-    new = dns.rdata.from_text(dns.rdataclass.IN, rdtype, new_text)
-    assert old in rds, f"{name} {rdtype} has no {old_text}: {rds}"
+    old = dns.rdata.from_text(dns.rdataclass.IN, rdtype, old_text, origin=o)
+    new = dns.rdata.from_text(dns.rdataclass.IN, rdtype, new_text, origin=o)
+    assert old in rds, f"{name} {dns.rdatatype.to_text(rdtype)} has no {old_text}: {rds}"
     rds.remove(old)
     rds.add(new)
 
