@@ -127,7 +127,8 @@ int run_zone_check(const ZoneCheckOptions& options) {
 void add_zone_check_command(CLI::App& zone) {
     auto options = std::make_shared<ZoneCheckOptions>();
     CLI::App* check = zone.add_subcommand("check", "Parse a zone file and check it; print every error found");
-    check->add_option("--zone,-z", options->zone, "Zone name (default: the file's $ORIGIN or SOA owner)");
+    check->add_option("--zone,-z", options->zone,
+                      "Zone name (default: the owner of its SOA record, else its first $ORIGIN)");
     check->add_option("--max-errors", options->max_errors, "Stop after this many errors")
         ->check(CLI::PositiveNumber);
     check->add_option("file", options->file, "Zone file (RFC 1035 master file)")->required();
