@@ -7,6 +7,11 @@ namespace danemail::dns {
 
 std::string record_to_text(const Record& record) {
     std::string out = record.owner.to_text();
+    append_record_fields(out, record);
+    return out;
+}
+
+void append_record_fields(std::string& out, const Record& record) {
     out += '\t';
     out += std::to_string(record.ttl);
     out += '\t';
@@ -18,7 +23,6 @@ std::string record_to_text(const Record& record) {
         out += '\t';
         out += rdata;
     }
-    return out;
 }
 
 }  // namespace danemail::dns

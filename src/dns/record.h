@@ -21,5 +21,7 @@ struct Record {
 
 // "owner TTL CLASS TYPE rdata", absolute owner name, one line.
 std::string record_to_text(const Record& record);
+// Appends "\tTTL\tCLASS\tTYPE\trdata" (the line after the owner) to `out`.
+void append_record_fields(std::string& out, const Record& record);
 
 }  // namespace danemail::dns

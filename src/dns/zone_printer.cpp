@@ -7,17 +7,7 @@ namespace danemail::dns {
 namespace {
 
 void append_fields(std::string& out, const Record& record) {
-    out += '\t';
-    out += std::to_string(record.ttl);
-    out += '\t';
-    out += class_to_text(record.rclass);
-    out += '\t';
-    out += type_to_text(record.type);
-    std::string rdata = rdata_to_text(record.type, record.rdata);
-    if (!rdata.empty()) {
-        out += '\t';
-        out += rdata;
-    }
+    append_record_fields(out, record);
     out += '\n';
 }
 
