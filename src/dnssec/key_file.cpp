@@ -360,20 +360,11 @@ Result<std::string> write_key_files(const ZoneKey& key, const std::string& dir) 
     return base;
 }
 
-Result<ZoneKey> read_key_files(const std::string& base_or_file) {
-    const std::string base = strip_extension(base_or_file);
-    const std::string key_path = base + ".key", private_path = base + ".private";
-    auto key_text = read_file(key_path);
-    if (!key_text) return key_text.error();
-    auto key = parse_key_file(key_path, *key_text);
-    if (!key) return key.error();
-
-    std::error_code ec;
-    if (!fs::exists(private_path, ec)) return key;
-    auto private_text = read_file(private_path);
-    if (!private_text) return private_text.error();
+Result<ZoneKey> parse_key_texts(std::string_view key_text, const std::string& key_path,
+                                const std::string_view* private_text, const std::string& private_path) {
+    auto key = parse_key_file(key_path, key_text);
+    if (!key || !private_text) return key;
     auto parsed = parse_private_file(private_path, *private_text);
-    wipe_secret(*private_text);
     if (!parsed) return parsed.error();
     if (parsed->algorithm != key->dnskey.algorithm)
         return make_error(private_path, "algorithm " + std::to_string(parsed->algorithm) +
@@ -388,6 +379,21 @@ Result<ZoneKey> read_key_files(const std::string& base_or_file) {
         auto t = parsed->times.find(f.name);
         if (t != parsed->times.end()) (*key).*f.member = t->second;
     }
+    return key;
+}
+
+Result<ZoneKey> read_key_files(const std::string& base_or_file) {
+    const std::string base = strip_extension(base_or_file);
+    const std::string key_path = base + ".key", private_path = base + ".private";
+    auto key_text = read_file(key_path);
+    if (!key_text) return key_text.error();
+    std::error_code ec;
+    if (!fs::exists(private_path, ec)) return parse_key_texts(*key_text, key_path, nullptr, private_path);
+    auto private_text = read_file(private_path);
+    if (!private_text) return private_text.error();
+    std::string_view private_view = *private_text;
+    auto key = parse_key_texts(*key_text, key_path, &private_view, private_path);
+    wipe_secret(*private_text);
     return key;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -16,6 +17,10 @@ std::string key_file_base(const ZoneKey& key);
 
 // Writes both files atomically into `dir`; returns the base path written.
 Result<std::string> write_key_files(const ZoneKey& key, const std::string& dir);
+
+// Parses the text of a .key file and, when given, of its .private file; the names are used in errors.
+Result<ZoneKey> parse_key_texts(std::string_view key_text, const std::string& key_name,
+                                const std::string_view* private_text, const std::string& private_name);
 
 // Reads `base`.key and, if present, `base`.private; `base` may also name either file.
 Result<ZoneKey> read_key_files(const std::string& base);

@@ -428,8 +428,8 @@ def replace_rdata(zone, name, rdtype, old_text, new_text, origin):
     o = dns.name.from_text(origin)
     name = dns.name.from_text(name, o)
     rds = zone.find_rdataset(name, rdtype)
-    old = dns.rdata.from_text(dns.rdataclass.IN, rdtype, old_text, origin=o)
-    new = dns.rdata.from_text(dns.rdataclass.IN, rdtype, new_text, origin=o)
+    old = dns.rdata.from_text(dns.rdataclass.IN, rdtype, old_text, origin=o, relativize=False)
+    new = dns.rdata.from_text(dns.rdataclass.IN, rdtype, new_text, origin=o, relativize=False)
     assert old in rds, f"{name} {dns.rdatatype.to_text(rdtype)} has no {old_text}: {rds}"
     rds.remove(old)
     rds.add(new)
