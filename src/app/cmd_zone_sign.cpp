@@ -32,21 +32,30 @@ struct SignArguments {
     unsigned threads = 0;
 };
 
-Status write_signed_zone(const std::string& path, const std::vector<dns::Record>& records) {
-    AtomicFile file;
-    if (auto s = file.open(path); !s) return s;
-    std::string buffer;
-    buffer.reserve(1 << 20);
-    for (const auto& record : records) {
-        dns::append_record_line(buffer, record);
-        if (buffer.size() >= (1 << 20)) {
-            if (auto s = file.write(buffer); !s) return s;
-            buffer.clear();
-        }
+// Streams records into a file that appears, fsynced, only when everything was written.
+class SignedZoneWriter {
+public:
+    Status open(const std::string& path) {
+        buffer_.reserve(kFlushSize + 4096);
+        return file_.open(path);
     }
-    if (auto s = file.write(buffer); !s) return s;
-    return file.commit();
-}
+    Status write(const dns::Record& record) {
+        dns::append_record_line(buffer_, record);
+        if (buffer_.size() < kFlushSize) return {};
+        Status s = file_.write(buffer_);
+        buffer_.clear();
+        return s;
+    }
+    Status commit() {
+        if (auto s = file_.write(buffer_); !s) return s;
+        return file_.commit();
+    }
+
+private:
+    static constexpr size_t kFlushSize = 1 << 20;
+    AtomicFile file_;
+    std::string buffer_;
+};
 
 int run_sign(const SignArguments& args) {
     auto apex = parse_zone_name(args.zone);
@@ -55,7 +64,8 @@ int run_sign(const SignArguments& args) {
     dnssec::SigningPolicy policy;
     policy.use_nsec3 = args.nsec3;
     if (args.iterations > 65535 || (!args.nsec3 && (args.iterations || args.opt_out || args.salt != "-"))) {
-        fmt::print(stderr, "error: --iterations, --salt and --opt-out need --nsec3 (iterations at most 65535)\n");
+        fmt::print(stderr,
+                   "error: --iterations, --salt and --opt-out need --nsec3 (iterations at most 65535)\n");
         return 2;
     }
     policy.nsec3.iterations = static_cast<uint16_t>(args.iterations);
@@ -115,20 +125,23 @@ int run_sign(const SignArguments& args) {
     auto started = std::chrono::steady_clock::now();
     auto records = load_zone(args.file, *apex, true);
     if (!records) return 1;
-    dnssec::SigningStats stats;
-    auto signed_zone = dnssec::sign_zone(std::move(*records), *apex, *keys, policy, &stats);
-    if (!signed_zone) {
-        fmt::print(stderr, "error: {}\n", signed_zone.error().to_string());
-        return 1;
-    }
-    if (auto s = write_signed_zone(args.out, *signed_zone); !s) {
+    SignedZoneWriter writer;
+    if (auto s = writer.open(args.out); !s) {
         fmt::print(stderr, "error: {}\n", s.error().to_string());
         return 1;
     }
+    dnssec::SigningStats stats;
+    auto write = [&writer](const dns::Record& r) { return writer.write(r); };
+    Status signed_zone = dnssec::sign_zone_to(std::move(*records), *apex, *keys, policy, write, &stats);
+    if (signed_zone) signed_zone = writer.commit();
+    if (!signed_zone) {  // the writer's destructor removes the temporary file: no output appears
+        fmt::print(stderr, "error: {}\n", signed_zone.error().to_string());
+        return 1;
+    }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    fmt::print("signed {}: {} RRsets, {} signatures, {} {} records, serial {}, {:.2f} s -> {}\n", apex->to_text(),
-               stats.rrsets_signed, stats.signatures, stats.denial_records, args.nsec3 ? "NSEC3" : "NSEC",
-               stats.serial, seconds, args.out);
+    fmt::print("signed {}: {} RRsets, {} signatures, {} {} records, serial {}, {:.2f} s -> {}\n",
+               apex->to_text(), stats.rrsets_signed, stats.signatures, stats.denial_records,
+               args.nsec3 ? "NSEC3" : "NSEC", stats.serial, seconds, args.out);
     return 0;
 }
 
@@ -138,18 +151,23 @@ void add_zone_sign_command(CLI::App& zone) {
     auto args = std::make_shared<SignArguments>();
     CLI::App* cmd = zone.add_subcommand("sign", "Sign a zone file with the zone's keys (NSEC or NSEC3)");
     cmd->add_option("--zone", args->zone, "Zone name (the apex), e.g. example.com")->required();
-    cmd->add_option("--keys", args->keys, "Directory with the zone's BIND-format key files (K<zone>+*.key/.private)")
+    cmd->add_option("--keys", args->keys,
+                    "Directory with the zone's BIND-format key files (K<zone>+*.key/.private)")
         ->required();
     cmd->add_option("--out", args->out, "Signed zone file to write (atomically)")->required();
     cmd->add_option("FILE", args->file, "Unsigned zone file")->required();
     auto* nsec3 = cmd->add_flag("--nsec3", args->nsec3, "Use NSEC3 (RFC 5155) instead of NSEC");
-    cmd->add_option("--iterations", args->iterations, "NSEC3 extra hash iterations (RFC 9276: 0)")->needs(nsec3);
+    cmd->add_option("--iterations", args->iterations, "NSEC3 extra hash iterations (RFC 9276: 0)")
+        ->needs(nsec3);
     cmd->add_option("--salt", args->salt, "NSEC3 salt in hex, '-' for none (RFC 9276: none)")->needs(nsec3);
-    cmd->add_flag("--opt-out", args->opt_out, "NSEC3 opt-out: leave insecure delegations out of the chain")->needs(nsec3);
+    cmd->add_flag("--opt-out", args->opt_out, "NSEC3 opt-out: leave insecure delegations out of the chain")
+        ->needs(nsec3);
     cmd->add_flag("--cds", args->cds, "Publish CDS and CDNSKEY for the KSKs (RFC 7344), signed by the KSKs");
     cmd->add_option("--validity", args->validity_days, "Signature validity in days (default 14)");
-    cmd->add_option("--jitter", args->jitter_hours, "Spread expiry times back by up to this many hours (default: validity/8)");
-    cmd->add_option("--serial", args->serial, "SOA serial policy: keep, increment, unixtime or date (default keep)");
+    cmd->add_option("--jitter", args->jitter_hours,
+                    "Spread expiry times back by up to this many hours (default: validity/8)");
+    cmd->add_option("--serial", args->serial,
+                    "SOA serial policy: keep, increment, unixtime or date (default keep)");
     cmd->add_option("--time", args->time, "Sign as of this time (YYYYMMDDHHMMSS, UTC) instead of now");
     cmd->add_option("--threads", args->threads, "Signing threads (default: one per core)");
     cmd->callback([args] { exit_status() = run_sign(*args); });

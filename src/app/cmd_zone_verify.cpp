@@ -81,12 +81,14 @@ int run_verify(const VerifyArguments& args) {
 
 void add_zone_verify_command(CLI::App& zone) {
     auto args = std::make_shared<VerifyArguments>();
-    CLI::App* cmd = zone.add_subcommand("verify", "Verify a signed zone: signatures, validity, NSEC/NSEC3 chain");
+    CLI::App* cmd =
+        zone.add_subcommand("verify", "Verify a signed zone: signatures, validity, NSEC/NSEC3 chain");
     cmd->add_option("--zone", args->zone, "Zone name (the apex)")->required();
     cmd->add_option("FILE", args->file, "Signed zone file")->required();
     cmd->add_option("--time", args->time, "Check validity at this time (YYYYMMDDHHMMSS, UTC; default now)");
-    cmd->add_option("--anchor", args->anchor,
-                    "File with the zone's DS (or DNSKEY) records: a KSK matching one must sign the DNSKEY RRset");
+    cmd->add_option(
+        "--anchor", args->anchor,
+        "File with the zone's DS (or DNSKEY) records: a KSK matching one must sign the DNSKEY RRset");
     cmd->add_option("--threads", args->threads, "Verification threads (default: one per core)");
     cmd->callback([args] { exit_status() = run_verify(*args); });
 }

@@ -17,7 +17,8 @@ std::optional<dns::Name> parse_zone_name(const std::string& zone_name) {
     return *name;
 }
 
-std::optional<std::vector<dns::Record>> load_zone(const std::string& path, const dns::Name& origin, bool run_checks) {
+std::optional<std::vector<dns::Record>> load_zone(const std::string& path, const dns::Name& origin,
+                                                  bool run_checks) {
     dns::ZoneFileOptions options;
     options.origin = origin;
     dns::ParsedZone zone = dns::parse_zone_file(path, options);

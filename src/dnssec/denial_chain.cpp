@@ -11,7 +11,9 @@
 namespace danemail::dnssec {
 namespace {
 
-bool is_denial_type(dns::RRType t) { return t == dns::type::NSEC || t == dns::type::NSEC3 || t == dns::type::RRSIG; }
+bool is_denial_type(dns::RRType t) {
+    return t == dns::type::NSEC || t == dns::type::NSEC3 || t == dns::type::RRSIG;
+}
 
 // A name that takes part in the NSEC3 chain, and whether it is an opted-out (insecure) delegation.
 bool nsec3_covers(const ZoneNode& node, bool opt_out) {
@@ -51,7 +53,8 @@ uint32_t denial_ttl(const ZoneIndex& zone) {
     return std::min(record.ttl, fields->minimum);
 }
 
-std::vector<dns::Record> build_nsec_chain(const ZoneIndex& zone, uint32_t ttl, std::vector<uint32_t>* node_of) {
+std::vector<dns::Record> build_nsec_chain(const ZoneIndex& zone, uint32_t ttl,
+                                          std::vector<uint32_t>* node_of) {
     std::vector<uint32_t> members;
     auto nodes = zone.nodes();
     for (uint32_t i = 0; i < nodes.size(); ++i)
@@ -99,11 +102,13 @@ Result<std::vector<dns::Record>> build_nsec3_chain(const ZoneIndex& zone, const 
         if (node.is_apex) types.push_back(dns::type::NSEC3PARAM);
         entries.push_back({nsec3_hash(name, params.salt, params.iterations), name, std::move(types)});
         // Every ancestor up to the apex that holds no data is an empty non-terminal (RFC 5155 §7.1).
-        for (dns::Name up = name.parent(); !(up == zone.apex()) && up.is_subdomain_of(zone.apex()); up = up.parent()) {
+        for (dns::Name up = name.parent(); !(up == zone.apex()) && up.is_subdomain_of(zone.apex());
+             up = up.parent()) {
             if (present.count(up) || !empty_non_terminals.insert(up).second) break;
         }
     }
-    for (const auto& ent : empty_non_terminals) entries.push_back({nsec3_hash(ent, params.salt, params.iterations), ent, {}});
+    for (const auto& ent : empty_non_terminals)
+        entries.push_back({nsec3_hash(ent, params.salt, params.iterations), ent, {}});
 
     std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.hash < b.hash; });
     for (size_t k = 1; k < entries.size(); ++k)

@@ -14,7 +14,8 @@ namespace {
 
 std::string bitmap_text(ByteView bitmap) {
     std::string out;
-    for (dns::RRType t : dns::decode_type_bitmap(bitmap)) out += (out.empty() ? "" : " ") + dns::type_to_text(t);
+    for (dns::RRType t : dns::decode_type_bitmap(bitmap))
+        out += (out.empty() ? "" : " ") + dns::type_to_text(t);
     return out.empty() ? "(none)" : out;
 }
 
@@ -43,12 +44,16 @@ void verify_nsec_chain(const ZoneIndex& zone, VerifyReport& report) {
         const dns::Name& owner = zone.owner(nodes[n]);
         const RRsetRange* nsec = zone.find(nodes[n], dns::type::NSEC);
         if (!in_chain[n]) {
-            if (nsec) report.problems.push_back({owner, dns::type::NSEC, "NSEC at a name that is not in the chain (glue, occluded or empty)"});
+            if (nsec)
+                report.problems.push_back(
+                    {owner, dns::type::NSEC,
+                     "NSEC at a name that is not in the chain (glue, occluded or empty)"});
             continue;
         }
         const dns::Record& want = expected[k++];
         if (!nsec) {
-            report.problems.push_back({owner, dns::type::NSEC, "missing NSEC record: the chain is broken here"});
+            report.problems.push_back(
+                {owner, dns::type::NSEC, "missing NSEC record: the chain is broken here"});
             continue;
         }
         ++report.denial_records;
@@ -64,10 +69,12 @@ void verify_nsec_chain(const ZoneIndex& zone, VerifyReport& report) {
             continue;
         }
         if (!(have->next == need->next))
-            report.problems.push_back({owner, dns::type::NSEC, "next name is " + have->next.to_text() +
-                                                                   ", expected " + need->next.to_text()});
+            report.problems.push_back(
+                {owner, dns::type::NSEC,
+                 "next name is " + have->next.to_text() + ", expected " + need->next.to_text()});
         if (have->type_bitmap != need->type_bitmap)
-            report.problems.push_back({owner, dns::type::NSEC, bitmap_difference(have->type_bitmap, need->type_bitmap)});
+            report.problems.push_back(
+                {owner, dns::type::NSEC, bitmap_difference(have->type_bitmap, need->type_bitmap)});
     }
 }
 
@@ -89,12 +96,14 @@ void verify_nsec3_chain(const ZoneIndex& zone, const dns::Nsec3ParamRdata& param
             auto rdata = dns::Nsec3Rdata::decode(r.rdata);
             auto hash = from_base32hex(r.owner.first_label());
             if (!rdata || !hash || !(r.owner.parent() == zone.apex())) {
-                report.problems.push_back({r.owner, dns::type::NSEC3, "malformed NSEC3 record or owner name"});
+                report.problems.push_back(
+                    {r.owner, dns::type::NSEC3, "malformed NSEC3 record or owner name"});
                 continue;
             }
             if (rdata->hash_algorithm != param.hash_algorithm || rdata->iterations != param.iterations ||
                 rdata->salt != param.salt) {
-                report.problems.push_back({r.owner, dns::type::NSEC3, "NSEC3 parameters differ from NSEC3PARAM"});
+                report.problems.push_back(
+                    {r.owner, dns::type::NSEC3, "NSEC3 parameters differ from NSEC3PARAM"});
                 continue;
             }
             opt_out = opt_out || (rdata->flags & dns::Nsec3Rdata::kOptOutFlag);
@@ -114,7 +123,7 @@ void verify_nsec3_chain(const ZoneIndex& zone, const dns::Nsec3ParamRdata& param
         return;
     }
     std::map<Bytes, const dns::Record*> expected;  // hash → the record the chain must have
-    std::map<Bytes, const dns::Name*> unhashed;     // hash → the name it stands for
+    std::map<Bytes, const dns::Name*> unhashed;    // hash → the name it stands for
     for (size_t i = 0; i < required->size(); ++i) {
         Bytes h = *from_base32hex((*required)[i].owner.first_label());
         expected[h] = &(*required)[i];
@@ -143,10 +152,13 @@ void verify_nsec3_chain(const ZoneIndex& zone, const dns::Nsec3ParamRdata& param
                                        "next hashed owner is " + to_base32hex(a.rdata.next_hashed_owner) +
                                            ", expected " + to_base32hex(next) + ": the chain is broken"});
         const dns::Record* want = nullptr;
-        if (auto it = expected.find(a.hash); it != expected.end()) want = it->second;
-        else if (auto opt = optional.find(a.hash); opt != optional.end()) want = opt->second;
+        if (auto it = expected.find(a.hash); it != expected.end())
+            want = it->second;
+        else if (auto opt = optional.find(a.hash); opt != optional.end())
+            want = opt->second;
         if (!want) {
-            report.problems.push_back({a.record->owner, dns::type::NSEC3, "NSEC3 record matches no name in the zone"});
+            report.problems.push_back(
+                {a.record->owner, dns::type::NSEC3, "NSEC3 record matches no name in the zone"});
             continue;
         }
         auto need = dns::Nsec3Rdata::decode(want->rdata);
@@ -162,7 +174,8 @@ void verify_nsec3_chain(const ZoneIndex& zone, const dns::Nsec3ParamRdata& param
         auto need = dns::Nsec3Rdata::decode(record->rdata);
         bool empty = need && need->type_bitmap.empty();
         report.problems.push_back({record->owner, dns::type::NSEC3,
-                                   "missing NSEC3 record for " + std::string(empty ? "the empty non-terminal " : "") +
+                                   "missing NSEC3 record for " +
+                                       std::string(empty ? "the empty non-terminal " : "") +
                                        unhashed[hash]->to_text()});
     }
 }

@@ -63,8 +63,9 @@ ZoneIndex::ZoneIndex(std::vector<dns::Record> records, const dns::Name& apex) : 
         if (same_owner) {
             const dns::Record& last = records_.back();
             bool same_rrset = last.type == r.type;
-            if (same_rrset && dns::canonical_rdata(r.type, last.rdata) == dns::canonical_rdata(r.type, r.rdata))
-                continue;  // duplicate record (RFC 2181 §5)
+            if (same_rrset &&
+                dns::canonical_rdata(r.type, last.rdata) == dns::canonical_rdata(r.type, r.rdata))
+                continue;                      // duplicate record (RFC 2181 §5)
             if (same_rrset) r.ttl = last.ttl;  // one TTL per RRset (RFC 2181 §5.2)
             r.owner = last.owner;              // one spelling of the owner per node
         }

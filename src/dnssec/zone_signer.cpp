@@ -16,7 +16,8 @@ namespace danemail::dnssec {
 namespace {
 
 bool is_chain_type(dns::RRType t) {
-    return t == dns::type::RRSIG || t == dns::type::NSEC || t == dns::type::NSEC3 || t == dns::type::NSEC3PARAM;
+    return t == dns::type::RRSIG || t == dns::type::NSEC || t == dns::type::NSEC3 ||
+           t == dns::type::NSEC3PARAM;
 }
 
 bool signed_by_ksk(dns::RRType t) {
@@ -77,9 +78,11 @@ public:
     ParallelSigner(const dns::Name& apex, const KeySets& keys, const SigningPolicy& policy, UnixTime now)
         : apex_(apex), keys_(keys), policy_(policy), now_(now) {}
 
-    // Fills `signatures[job.first_slot + k]` with the RRSIG RDATA by key k of the job's key set.
-    Status run(std::vector<SignJob>& jobs, std::vector<Bytes>& signatures) {
-        unsigned threads = policy_.threads ? policy_.threads : std::max(1u, std::thread::hardware_concurrency());
+    // Fills `signatures[job.first_slot - slot_base + k]` with the RRSIG RDATA by key k of the job's key set,
+    // for every job in `jobs`.
+    Status run(std::span<const SignJob> jobs, uint32_t slot_base, std::vector<Bytes>& signatures) {
+        unsigned threads =
+            policy_.threads ? policy_.threads : std::max(1u, std::thread::hardware_concurrency());
         std::atomic<size_t> next{0};
         std::atomic<bool> failed{false};
         std::vector<Error> errors(threads);
@@ -97,7 +100,7 @@ public:
                     const SignJob& job = jobs[j];
                     auto& contexts = job.by_ksk ? ksk_contexts : zsk_contexts;
                     const auto& keys = job.by_ksk ? keys_.for_dnskey : keys_.for_data;
-                    if (auto s = sign_rrset(job, keys, contexts, random, signatures); !s) {
+                    if (auto s = sign_rrset(job, keys, contexts, random, slot_base, signatures); !s) {
                         errors[id] = s.error();
                         failed = true;
                     }
@@ -115,7 +118,8 @@ public:
 
 private:
     Status sign_rrset(const SignJob& job, const std::vector<const ZoneKey*>& keys,
-                      std::vector<SigningContext>& contexts, std::mt19937& random, std::vector<Bytes>& out) {
+                      std::vector<SigningContext>& contexts, std::mt19937& random, uint32_t slot_base,
+                      std::vector<Bytes>& out) {
         const dns::Record& first = job.records[0];
         std::vector<Bytes> rdatas;
         rdatas.reserve(job.records.size());
@@ -140,7 +144,7 @@ private:
                 return make_error(first.owner.to_text() + " " + dns::type_to_text(first.type),
                                   "signing failed: " + signature.error().to_string());
             rrsig.signature = std::move(*signature);
-            out[job.first_slot + k] = rrsig.encode();
+            out[job.first_slot - slot_base + k] = rrsig.encode();
         }
         return {};
     }
@@ -155,8 +159,10 @@ private:
 
 uint32_t next_serial(uint32_t current, SerialPolicy policy, UnixTime now) {
     switch (policy) {
-        case SerialPolicy::Keep: return current;
-        case SerialPolicy::Increment: return current + 1;
+        case SerialPolicy::Keep:
+            return current;
+        case SerialPolicy::Increment:
+            return current + 1;
         case SerialPolicy::UnixTime: {
             uint32_t candidate = static_cast<uint32_t>(now);
             return serial_less(current, candidate) ? candidate : current + 1;
@@ -169,12 +175,12 @@ uint32_t next_serial(uint32_t current, SerialPolicy policy, UnixTime now) {
     return current;
 }
 
-Result<std::vector<dns::Record>> sign_zone(std::vector<dns::Record> records, const dns::Name& apex,
-                                           std::span<const ZoneKey> keys, const SigningPolicy& policy,
-                                           SigningStats* stats) {
+Status sign_zone_to(std::vector<dns::Record> records, const dns::Name& apex, std::span<const ZoneKey> keys,
+                    const SigningPolicy& policy, const RecordSink& sink, SigningStats* stats) {
     const UnixTime now = policy.now ? policy.now : now_unix();
     KeySets signing = choose_signing_keys(keys, now);
-    if (signing.for_data.empty()) return make_error("no active key with a private part for " + apex.to_text());
+    if (signing.for_data.empty())
+        return make_error("no active key with a private part for " + apex.to_text());
     for (const auto* key : signing.for_data)
         if (!can_sign(key->dnskey.algorithm))
             return make_error("algorithm " + std::to_string(key->dnskey.algorithm) + " of key " +
@@ -182,8 +188,9 @@ Result<std::vector<dns::Record>> sign_zone(std::vector<dns::Record> records, con
 
     // Drop what an earlier signing added; find the SOA for TTLs and the serial.
     std::erase_if(records, [](const dns::Record& r) { return is_chain_type(r.type); });
-    auto soa = std::find_if(records.begin(), records.end(),
-                            [&](const dns::Record& r) { return r.type == dns::type::SOA && r.owner == apex; });
+    auto soa = std::find_if(records.begin(), records.end(), [&](const dns::Record& r) {
+        return r.type == dns::type::SOA && r.owner == apex;
+    });
     if (soa == records.end()) return make_error(apex.to_text(), "zone has no SOA record at its apex");
     auto soa_fields = dns::SoaRdata::decode(soa->rdata);
     if (!soa_fields) return make_error(apex.to_text(), "bad SOA RDATA: " + soa_fields.error().what);
@@ -207,7 +214,8 @@ Result<std::vector<dns::Record>> sign_zone(std::vector<dns::Record> records, con
         dns::Nsec3ParamRdata param;
         param.iterations = policy.nsec3.iterations;
         param.salt = policy.nsec3.salt;
-        // RFC 5155 §4.1.2: the opt-out flag is zero in NSEC3PARAM; TTL 0 as BIND does (RFC 5155 §4 allows any).
+        // RFC 5155 §4.1.2: the opt-out flag is zero in NSEC3PARAM; TTL 0 as BIND does (RFC 5155 §4 allows
+        // any).
         records.push_back({apex, dns::type::NSEC3PARAM, dns::rrclass::IN, 0, param.encode()});
     }
 
@@ -224,70 +232,79 @@ Result<std::vector<dns::Record>> sign_zone(std::vector<dns::Record> records, con
         chain = build_nsec_chain(zone, chain_ttl, &nsec_node_of);
     }
 
-    // One job per RRset to sign, in output order.
+    // The output in order: each step is an RRset of the zone or one chain record, signed by a job or not.
+    constexpr uint32_t kUnsigned = UINT32_MAX;
+    struct OutputStep {
+        std::span<const dns::Record> records;
+        uint32_t job;
+    };
+    std::vector<OutputStep> steps;
     std::vector<SignJob> jobs;
     const auto& ksks = signing.for_dnskey;
     const auto& zsks = signing.for_data;
     uint32_t slots = 0;
-    auto add_job = [&](std::span<const dns::Record> rrset) {
+    auto add_step = [&](std::span<const dns::Record> rrset, bool is_signed) {
+        if (!is_signed) {
+            steps.push_back({rrset, kUnsigned});
+            return;
+        }
         bool by_ksk = signed_by_ksk(rrset[0].type) && rrset[0].owner == apex;
+        steps.push_back({rrset, static_cast<uint32_t>(jobs.size())});
         jobs.push_back({rrset, by_ksk, slots});
         slots += static_cast<uint32_t>(by_ksk ? ksks.size() : zsks.size());
     };
-    // Per node: its RRsets' jobs, then (NSEC) its chain record's job.
-    std::vector<uint32_t> node_first_job(zone.nodes().size() + 1);
     size_t chain_cursor = 0;
     for (uint32_t n = 0; n < zone.nodes().size(); ++n) {
         const ZoneNode& node = zone.nodes()[n];
-        node_first_job[n] = static_cast<uint32_t>(jobs.size());
-        if (node.is_occluded) continue;
         for (const auto& rrset : zone.rrsets_of(node)) {
-            if (node.is_delegation && rrset.type != dns::type::DS) continue;  // RFC 4035 §2.2: NS at a cut unsigned
-            add_job(zone.records_of(rrset));
+            // RFC 4035 §2.2: glue and the NS RRset at a zone cut are not signed; DS at the cut is.
+            bool is_signed = !node.is_occluded && (!node.is_delegation || rrset.type == dns::type::DS);
+            add_step(zone.records_of(rrset), is_signed);
         }
         if (!policy.use_nsec3 && chain_cursor < nsec_node_of.size() && nsec_node_of[chain_cursor] == n)
-            add_job(std::span<const dns::Record>(&chain[chain_cursor++], 1));
+            add_step(std::span<const dns::Record>(&chain[chain_cursor++], 1), true);
     }
-    node_first_job[zone.nodes().size()] = static_cast<uint32_t>(jobs.size());
     if (policy.use_nsec3)
-        for (const auto& r : chain) add_job(std::span<const dns::Record>(&r, 1));
+        for (const auto& r : chain) add_step(std::span<const dns::Record>(&r, 1), true);
 
-    std::vector<Bytes> signatures(slots);
+    // Sign a window of jobs on all cores, then hand everything up to that window's end to the sink, so that
+    // neither all signatures nor the whole output are ever held at once.
+    constexpr size_t kWindow = 1 << 16;
     ParallelSigner signer(apex, signing, policy, now);
-    if (auto s = signer.run(jobs, signatures); !s) return s.error();
-
-    // Assemble: every record of the zone in order, each signed RRset followed by its signatures. Records
-    // are moved out of the index; the jobs' spans are only compared by address from here on.
-    std::vector<dns::Record> out;
-    out.reserve(zone.records().size() + chain.size() + slots);
-    size_t job = 0;
-    auto emit_rrset = [&](std::span<dns::Record> rrset, const SignJob* signed_by) {
-        dns::Name owner = rrset[0].owner;
-        const dns::RRClass rclass = rrset[0].rclass;
-        const uint32_t ttl = rrset[0].ttl;
-        for (auto& r : rrset) out.push_back(std::move(r));
-        if (!signed_by) return;
-        size_t count = signed_by->by_ksk ? ksks.size() : zsks.size();
-        for (size_t k = 0; k < count; ++k)
-            out.push_back({owner, dns::type::RRSIG, rclass, ttl, std::move(signatures[signed_by->first_slot + k])});
+    std::vector<Bytes> signatures;
+    dns::Record signature_record;
+    size_t next_step = 0;
+    auto emit_until = [&](uint32_t job_end, uint32_t slot_base) -> Status {
+        for (; next_step < steps.size(); ++next_step) {
+            const OutputStep& step = steps[next_step];
+            if (step.job != kUnsigned && step.job >= job_end) break;
+            for (const auto& r : step.records)
+                if (auto s = sink(r); !s) return s;
+            if (step.job == kUnsigned) continue;
+            const SignJob& job = jobs[step.job];
+            const dns::Record& first = step.records[0];
+            signature_record.owner = first.owner;
+            signature_record.type = dns::type::RRSIG;
+            signature_record.rclass = first.rclass;
+            signature_record.ttl = first.ttl;  // RFC 4034 §3: the RRSIG's TTL is the covered RRset's
+            size_t count = job.by_ksk ? ksks.size() : zsks.size();
+            for (size_t k = 0; k < count; ++k) {
+                signature_record.rdata = std::move(signatures[job.first_slot - slot_base + k]);
+                if (auto s = sink(signature_record); !s) return s;
+            }
+        }
+        return {};
     };
-    auto& zone_records = zone.mutable_records();
-    for (uint32_t n = 0; n < zone.nodes().size(); ++n) {
-        const ZoneNode& node = zone.nodes()[n];
-        for (const auto& rrset : zone.rrsets_of(node)) {
-            dns::Record* first = &zone_records[rrset.first];
-            bool is_signed = job < node_first_job[n + 1] && jobs[job].records.data() == first;
-            emit_rrset(std::span<dns::Record>(first, rrset.count), is_signed ? &jobs[job++] : nullptr);
-        }
-        if (job < node_first_job[n + 1]) {  // the node's NSEC
-            size_t index = static_cast<size_t>(jobs[job].records.data() - chain.data());
-            emit_rrset(std::span<dns::Record>(&chain[index], 1), &jobs[job++]);
-        }
+    for (size_t begin = 0; begin < jobs.size(); begin += kWindow) {
+        size_t end = std::min(begin + kWindow, jobs.size());
+        uint32_t slot_base = jobs[begin].first_slot;
+        uint32_t slot_end = end < jobs.size() ? jobs[end].first_slot : slots;
+        signatures.assign(slot_end - slot_base, Bytes());
+        std::span<const SignJob> window(jobs.data() + begin, end - begin);
+        if (auto s = signer.run(window, slot_base, signatures); !s) return s;
+        if (auto s = emit_until(static_cast<uint32_t>(end), slot_base); !s) return s;
     }
-    for (; job < jobs.size(); ++job) {  // NSEC3 records
-        size_t index = static_cast<size_t>(jobs[job].records.data() - chain.data());
-        emit_rrset(std::span<dns::Record>(&chain[index], 1), &jobs[job]);
-    }
+    if (auto s = emit_until(kUnsigned, 0); !s) return s;
 
     if (stats) {
         stats->rrsets_signed = jobs.size();
@@ -295,6 +312,19 @@ Result<std::vector<dns::Record>> sign_zone(std::vector<dns::Record> records, con
         stats->denial_records = chain.size();
         stats->serial = soa_fields->serial;
     }
+    return {};
+}
+
+Result<std::vector<dns::Record>> sign_zone(std::vector<dns::Record> records, const dns::Name& apex,
+                                           std::span<const ZoneKey> keys, const SigningPolicy& policy,
+                                           SigningStats* stats) {
+    std::vector<dns::Record> out;
+    out.reserve(records.size() * 3);
+    auto collect = [&](const dns::Record& r) -> Status {
+        out.push_back(r);
+        return {};
+    };
+    if (auto s = sign_zone_to(std::move(records), apex, keys, policy, collect, stats); !s) return s.error();
     return out;
 }
 

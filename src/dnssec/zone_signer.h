@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -22,14 +23,14 @@ enum class SerialPolicy { Keep, Increment, UnixTime, Date };
 struct SigningPolicy {
     bool use_nsec3 = false;
     Nsec3Parameters nsec3;
-    uint32_t validity = 14 * 86400;       // signature lifetime from now
-    uint32_t jitter = 0;                  // expiry spread backwards by up to this (default: validity / 8)
-    uint32_t inception_offset = 3600;     // inception back-dated against clock skew
-    std::optional<uint32_t> dnskey_ttl;   // default: the SOA's TTL
-    bool publish_cds = false;             // CDS (SHA-256) and CDNSKEY for each published KSK (RFC 7344 §4)
+    uint32_t validity = 14 * 86400;      // signature lifetime from now
+    uint32_t jitter = 0;                 // expiry spread backwards by up to this (default: validity / 8)
+    uint32_t inception_offset = 3600;    // inception back-dated against clock skew
+    std::optional<uint32_t> dnskey_ttl;  // default: the SOA's TTL
+    bool publish_cds = false;            // CDS (SHA-256) and CDNSKEY for each published KSK (RFC 7344 §4)
     SerialPolicy serial = SerialPolicy::Keep;
-    UnixTime now = 0;                     // 0: the current time
-    unsigned threads = 0;                 // 0: one per core
+    UnixTime now = 0;      // 0: the current time
+    unsigned threads = 0;  // 0: one per core
 };
 
 struct SigningStats {
@@ -39,9 +40,16 @@ struct SigningStats {
     uint32_t serial = 0;
 };
 
+// Receives the signed zone record by record, in order; an error stops the signing.
+using RecordSink = std::function<Status(const dns::Record&)>;
+
 // `records`: the unsigned zone (old RRSIG/NSEC/NSEC3/NSEC3PARAM records are dropped and rebuilt).
 // `keys`: the zone's keys; every key is published, keys with a private part that are active sign.
 // Returns the signed zone, owners in canonical order, each RRset followed by its RRSIGs, NSEC3 last.
+// Signing runs in windows of RRsets and hands each finished part to `sink`, so memory stays near the size
+// of the unsigned zone. sign_zone() collects the same records into a vector.
+Status sign_zone_to(std::vector<dns::Record> records, const dns::Name& apex, std::span<const ZoneKey> keys,
+                    const SigningPolicy& policy, const RecordSink& sink, SigningStats* stats = nullptr);
 Result<std::vector<dns::Record>> sign_zone(std::vector<dns::Record> records, const dns::Name& apex,
                                            std::span<const ZoneKey> keys, const SigningPolicy& policy,
                                            SigningStats* stats = nullptr);

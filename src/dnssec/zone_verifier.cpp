@@ -68,7 +68,8 @@ public:
             }
         }
         for (uint8_t alg : algorithms_) {
-            if (std::find(valid_algorithms.begin(), valid_algorithms.end(), alg) != valid_algorithms.end()) continue;
+            if (std::find(valid_algorithms.begin(), valid_algorithms.end(), alg) != valid_algorithms.end())
+                continue;
             std::string reason = "no valid signature by a " + dns::algorithm_to_text(alg) + " key";
             if (job.rrsigs.empty()) reason = "RRset is not signed";
             for (const auto& f : failures) reason += "; " + f;
@@ -81,13 +82,14 @@ private:
     std::string check_one(const dns::RrsigRdata& rrsig, const dns::Record& first,
                           const std::vector<Bytes>& canonical) const {
         std::string who = key_label(rrsig.key_tag, rrsig.algorithm);
-        if (!(rrsig.signer == apex_)) return "RRSIG signer " + rrsig.signer.to_text() + " is not the zone apex";
+        if (!(rrsig.signer == apex_))
+            return "RRSIG signer " + rrsig.signer.to_text() + " is not the zone apex";
         if (rrsig.labels != rrsig_label_count(first.owner))
             return "RRSIG labels field " + std::to_string(rrsig.labels) + ", expected " +
                    std::to_string(rrsig_label_count(first.owner));
         if (rrsig.original_ttl != first.ttl)
-            return "RRSIG original TTL " + std::to_string(rrsig.original_ttl) + " differs from the RRset's TTL " +
-                   std::to_string(first.ttl);
+            return "RRSIG original TTL " + std::to_string(rrsig.original_ttl) +
+                   " differs from the RRset's TTL " + std::to_string(first.ttl);
         // RFC 4034 §3.1.5: compare in serial-number arithmetic against the 32-bit time.
         uint32_t now = to_wire_time(time_);
         if (serial_less(rrsig.expiration, now))
@@ -132,9 +134,12 @@ void run_parallel(std::vector<SignatureJob>& jobs, const SignatureChecker& check
 
 }  // namespace
 
-std::string VerifyProblem::to_string() const { return owner.to_text() + " " + dns::type_to_text(type) + ": " + reason; }
+std::string VerifyProblem::to_string() const {
+    return owner.to_text() + " " + dns::type_to_text(type) + ": " + reason;
+}
 
-VerifyReport verify_zone(std::vector<dns::Record> records, const dns::Name& apex, const VerifyOptions& options) {
+VerifyReport verify_zone(std::vector<dns::Record> records, const dns::Name& apex,
+                         const VerifyOptions& options) {
     VerifyReport report;
     const UnixTime time = options.time ? options.time : now_unix();
     ZoneIndex zone(std::move(records), apex);
@@ -163,9 +168,14 @@ VerifyReport verify_zone(std::vector<dns::Record> records, const dns::Name& apex
             continue;
         }
         if (!(dnskey->flags & dns::DnskeyRdata::kZoneKeyFlag)) continue;
-        ApexKey key{key_tag(r.rdata), dnskey->algorithm, bool(dnskey->flags & dns::DnskeyRdata::kSepFlag), r.rdata, {}};
+        ApexKey key{key_tag(r.rdata),
+                    dnskey->algorithm,
+                    bool(dnskey->flags & dns::DnskeyRdata::kSepFlag),
+                    r.rdata,
+                    {}};
         if (!can_verify(dnskey->algorithm)) {
-            problem(apex, dns::type::DNSKEY, key_label(key.tag, key.algorithm) + " uses an algorithm danemail cannot verify");
+            problem(apex, dns::type::DNSKEY,
+                    key_label(key.tag, key.algorithm) + " uses an algorithm danemail cannot verify");
         } else if (auto pk = PublicKey::from_dnskey(dnskey->algorithm, dnskey->public_key); !pk) {
             problem(apex, dns::type::DNSKEY, key_label(key.tag, key.algorithm) + ": " + pk.error().what);
         } else {
@@ -238,11 +248,14 @@ VerifyReport verify_zone(std::vector<dns::Record> records, const dns::Name& apex
                 const auto& tags = jobs[dnskey_job].valid_tags;
                 if (std::find(tags.begin(), tags.end(), key.tag) != tags.end()) {
                     matched = true;
-                    report.notes.push_back("trust anchor DS " + std::to_string(ds.key_tag) + " matches a key that signs the DNSKEY RRset");
+                    report.notes.push_back("trust anchor DS " + std::to_string(ds.key_tag) +
+                                           " matches a key that signs the DNSKEY RRset");
                 }
             }
         }
-        if (!matched) problem(apex, dns::type::DNSKEY, "no DS of the trust anchor matches a key that signs the DNSKEY RRset");
+        if (!matched)
+            problem(apex, dns::type::DNSKEY,
+                    "no DS of the trust anchor matches a key that signs the DNSKEY RRset");
     }
 
     verify_denial(zone, report);
