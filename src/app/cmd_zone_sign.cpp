@@ -165,7 +165,7 @@ void add_zone_sign_command(CLI::App& zone) {
     cmd->add_flag("--cds", args->cds, "Publish CDS and CDNSKEY for the KSKs (RFC 7344), signed by the KSKs");
     cmd->add_option("--validity", args->validity_days, "Signature validity in days (default 14)");
     cmd->add_option("--jitter", args->jitter_hours,
-                    "Spread expiry times back by up to this many hours (default: validity/8)");
+                    "Spread expiry times back by up to this many hours (default: a tenth of the validity)");
     cmd->add_option("--serial", args->serial,
                     "SOA serial policy: keep, increment, unixtime or date (default keep)");
     cmd->add_option("--time", args->time, "Sign as of this time (YYYYMMDDHHMMSS, UTC) instead of now");

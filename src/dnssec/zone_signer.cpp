@@ -126,7 +126,7 @@ private:
         for (const auto& r : job.records) rdatas.push_back(r.rdata);
         std::vector<Bytes> canonical = canonical_rdatas(first.type, rdatas);
 
-        uint32_t jitter = policy_.jitter ? policy_.jitter : policy_.validity / 8;
+        uint32_t jitter = policy_.jitter ? policy_.jitter : policy_.validity / 10;
         uint32_t spread = jitter ? static_cast<uint32_t>(random() % (jitter + 1)) : 0;
         dns::RrsigRdata rrsig;
         rrsig.type_covered = first.type;

@@ -24,7 +24,7 @@ struct SigningPolicy {
     bool use_nsec3 = false;
     Nsec3Parameters nsec3;
     uint32_t validity = 14 * 86400;      // signature lifetime from now
-    uint32_t jitter = 0;                 // expiry spread backwards by up to this (default: validity / 8)
+    uint32_t jitter = 0;                 // expiry spread back by up to this (0: validity / 10)
     uint32_t inception_offset = 3600;    // inception back-dated against clock skew
     std::optional<uint32_t> dnskey_ttl;  // default: the SOA's TTL
     bool publish_cds = false;            // CDS (SHA-256) and CDNSKEY for each published KSK (RFC 7344 §4)

@@ -56,11 +56,23 @@ bool options_valid(ByteView rdata) {
     return true;
 }
 
+// Moves `pos` past an uncompressed name that ends before `end`.
+bool skip_uncompressed_name(ByteView wire, size_t& pos, size_t end) {
+    size_t start = pos;
+    while (true) {
+        if (pos >= end) return false;
+        uint8_t label = wire[pos];
+        if (label > dns::Name::kMaxLabelLength) return false;
+        pos += 1 + label;
+        if (pos - start > dns::Name::kMaxWireLength) return false;
+        if (label == 0) return pos <= end;
+    }
+}
+
 bool read_tsig(ByteView wire, size_t owner, size_t rdata, size_t rdlength, TsigFields& tsig) {
     size_t pos = rdata;
     size_t end = rdata + rdlength;
-    ByteView rr(wire.data(), end);  // the algorithm name must end inside the RDATA
-    if (!skip_name(rr, pos) || wire[pos - 1] != 0) return false;  // RFC 8945 §4.2: not compressed
+    if (!skip_uncompressed_name(wire, pos, end)) return false;  // the algorithm name (RFC 8945 §4.2)
     tsig.key_name = owner;
     tsig.algorithm = rdata;
     tsig.algorithm_length = pos - rdata;
