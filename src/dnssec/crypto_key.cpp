@@ -432,6 +432,31 @@ Result<PublicKey> PublicKey::from_dnskey(uint8_t algorithm, ByteView public_key)
     return out;
 }
 
+namespace {
+
+// This thread's verification context for `key` (RSA or ECDSA), initialised once. The cache holds a reference
+// to each key, so a key's address cannot be reused by another key while its context is cached.
+EVP_PKEY_CTX* thread_verify_context(const EvpPkeyPtr& key, const AlgorithmInfo& info, const EVP_MD* md) {
+    struct Cached {
+        EvpPkeyPtr key;
+        PkeyCtxPtr ctx;
+    };
+    constexpr size_t kMaxCachedKeys = 32;
+    thread_local std::vector<Cached> cache;
+    for (const auto& entry : cache)
+        if (entry.key.get() == key.get()) return entry.ctx.get();
+    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+    if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
+        (info.family == Family::Rsa && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) ||
+        EVP_PKEY_CTX_set_signature_md(ctx.get(), md) != 1)
+        return nullptr;
+    if (cache.size() >= kMaxCachedKeys) cache.erase(cache.begin());
+    cache.push_back({key, std::move(ctx)});
+    return cache.back().ctx.get();
+}
+
+}  // namespace
+
 bool PublicKey::verify(ByteView data, ByteView signature) const {
     if (!key_) return false;
     const AlgorithmInfo info = info_for(algorithm_);
@@ -462,10 +487,21 @@ bool PublicKey::verify(ByteView data, ByteView signature) const {
         case Family::Unsupported:
             return false;
     }
-    const EVP_MD* md = info.family == Family::Eddsa ? nullptr : digest_for(algorithm_);
-    MdCtxPtr ctx(EVP_MD_CTX_new());
-    bool valid = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key_.get()) == 1 &&
-                 EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size()) == 1;
+    bool valid;
+    if (info.family == Family::Eddsa) {
+        MdCtxPtr ctx(EVP_MD_CTX_new());
+        valid = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) == 1 &&
+                EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size()) == 1;
+    } else {
+        // Digest first, then verify the digest with this thread's context for the key: setting up an
+        // EVP_DigestVerify context per signature costs about a fifth of the verification itself.
+        const EVP_MD* md = digest_for(algorithm_);
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int digest_size = 0;
+        EVP_PKEY_CTX* ctx = md ? thread_verify_context(key_, info, md) : nullptr;
+        valid = ctx && EVP_Digest(data.data(), data.size(), digest, &digest_size, md, nullptr) == 1 &&
+                EVP_PKEY_verify(ctx, sig.data(), sig.size(), digest, digest_size) == 1;
+    }
     if (!valid) ERR_clear_error();
     return valid;
 }
