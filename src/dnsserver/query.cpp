@@ -15,7 +15,9 @@ constexpr size_t kTsigTimeAndFudge = 8;
 constexpr size_t kCookieClientLength = 8;
 constexpr size_t kCookieMinLength = 16, kCookieMaxLength = 40;
 
-uint16_t get16(ByteView wire, size_t pos) { return static_cast<uint16_t>(wire[pos] << 8 | wire[pos + 1]); }
+uint16_t get16(ByteView wire, size_t pos) {
+    return static_cast<uint16_t>(wire[pos] << 8 | wire[pos + 1]);
+}
 
 // Moves `pos` past a possibly compressed name without expanding it. False when the name runs past the end,
 // uses a reserved label type, points forwards, or is longer than 255 bytes.
@@ -134,7 +136,8 @@ QueryStatus parse_query(ByteView wire, ParsedQuery& query) {
         const bool additional = i >= first_additional;
         if (type == dns::type::OPT) {
             // RFC 6891 §6.1.1: one OPT, in the additional section, owned by the root.
-            if (!additional || query.has_edns || pos - owner != kRecordFixedSize + 1) return QueryStatus::FormErr;
+            if (!additional || query.has_edns || pos - owner != kRecordFixedSize + 1)
+                return QueryStatus::FormErr;
             if (!options_valid(wire.subspan(pos, rdlength))) return QueryStatus::FormErr;
             query.has_edns = true;
             query.udp_payload_size = rclass;

@@ -21,7 +21,7 @@ enum class QueryStatus : uint8_t {
 
 // Where a TSIG record's fields lie in the query, to echo them in an unsigned error (RFC 8945 §5.2.2).
 struct TsigFields {
-    size_t key_name = 0;  // offset of the owner name (may be compressed)
+    size_t key_name = 0;   // offset of the owner name (may be compressed)
     size_t algorithm = 0;  // offset of the algorithm name inside the RDATA (uncompressed)
     size_t algorithm_length = 0;
     size_t time_signed = 0;  // offset of the 6-byte time and the 2-byte fudge that follows it
@@ -34,9 +34,9 @@ struct ParsedQuery {
     bool rd = false;
     bool cd = false;
 
-    bool has_question = false;   // exactly one question that parsed
-    size_t question_end = 0;     // the question is bytes [12, question_end) of the query
-    size_t qname_length = 0;     // its name is bytes [12, 12 + qname_length)
+    bool has_question = false;  // exactly one question that parsed
+    size_t question_end = 0;    // the question is bytes [12, question_end) of the query
+    size_t qname_length = 0;    // its name is bytes [12, 12 + qname_length)
     dns::RRType qtype;
     dns::RRClass qclass;
 

@@ -1,7 +1,8 @@
 // Internal to src/dnsserver: the answer to one query from one zone, written into a ResponseWriter after the
 // question. answer_positive.cpp walks the name (RFC 1034 §4.3.2: exact match, CNAME, DNAME, referral,
-// wildcard); answer_denial.cpp adds the NSEC (RFC 4035 §3.1.3) and NSEC3 (RFC 5155 §7.2) proofs. State lives in
-// fixed-size members: nothing is allocated. The query name has been validated by parse_query and LookupName.
+// wildcard); answer_denial.cpp adds the NSEC (RFC 4035 §3.1.3) and NSEC3 (RFC 5155 §7.2) proofs. State lives
+// in fixed-size members: nothing is allocated. The query name has been validated by parse_query and
+// LookupName.
 #pragma once
 
 #include <array>
@@ -25,12 +26,13 @@ inline constexpr size_t kMaxAdditionalRecords = 64;
 
 class Responder {
 public:
-    Responder(const zone::ServedZone& zone, ResponseWriter& out, const zone::LookupName& qname, dns::RRType qtype,
-              bool dnssec_ok);
+    Responder(const zone::ServedZone& zone, ResponseWriter& out, const zone::LookupName& qname,
+              dns::RRType qtype, bool dnssec_ok);
     Responder(const Responder&) = delete;
     Responder& operator=(const Responder&) = delete;
 
-    // Writes the answer, authority and additional sections; on overflow leaves the minimal truncated response.
+    // Writes the answer, authority and additional sections; on overflow leaves the minimal truncated
+    // response.
     void run();
 
     AnswerKind kind() const { return kind_; }
@@ -42,7 +44,8 @@ private:
     // Where a name led (RFC 1034 §4.3.2 step 3).
     struct Location {
         enum class Kind : uint8_t { Exact, Wildcard, NxDomain, Referral, Dname } kind = Kind::NxDomain;
-        uint32_t node = zone::kNoIndex;      // Exact: the name; Wildcard: "*.<encloser>"; Referral, Dname: the cut
+        uint32_t node =
+            zone::kNoIndex;  // Exact: the name; Wildcard: "*.<encloser>"; Referral, Dname: the cut
         uint32_t encloser = zone::kNoIndex;  // Wildcard, NxDomain: the closest encloser
         size_t encloser_labels = 0;
     };

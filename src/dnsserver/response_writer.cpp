@@ -31,8 +31,8 @@ void ResponseWriter::put_question(ByteView question) {
     question_end_ = out_.size();
 }
 
-bool ResponseWriter::put_block(dns::Section section, const zone::ServedZone& zone, const zone::WireBlock& block,
-                               OwnerRef owner, uint16_t apex_pointer) {
+bool ResponseWriter::put_block(dns::Section section, const zone::ServedZone& zone,
+                               const zone::WireBlock& block, OwnerRef owner, uint16_t apex_pointer) {
     const size_t owner_size = owner.size();
     if (out_.size() + block.length + block.rr_count * owner_size > limit_) return false;
     const ByteView bytes = zone.block_bytes(block);
@@ -60,8 +60,9 @@ bool ResponseWriter::put_block(dns::Section section, const zone::ServedZone& zon
     return true;
 }
 
-bool ResponseWriter::put_rrset(dns::Section section, const zone::ServedZone& zone, const zone::ServedRRset& rrset,
-                               OwnerRef owner, uint16_t apex_pointer, bool with_signatures) {
+bool ResponseWriter::put_rrset(dns::Section section, const zone::ServedZone& zone,
+                               const zone::ServedRRset& rrset, OwnerRef owner, uint16_t apex_pointer,
+                               bool with_signatures) {
     const bool signatures = with_signatures && !rrset.signatures.empty();
     size_t needed = rrset.data.length + rrset.data.rr_count * owner.size();
     if (signatures) needed += rrset.signatures.length + rrset.signatures.rr_count * owner.size();
@@ -88,11 +89,16 @@ void ResponseWriter::finish(const ResponseHeader& header, const ResponseOpt* opt
     if (opt) {
         const uint8_t record[kOptSize] = {
             0,  // the root
-            0, static_cast<uint8_t>(dns::type::OPT.value),
-            static_cast<uint8_t>(opt->udp_payload_size >> 8), static_cast<uint8_t>(opt->udp_payload_size),
-            static_cast<uint8_t>(rcode >> 4), 0,  // extended RCODE, version 0
-            static_cast<uint8_t>((opt->dnssec_ok ? kDoBit : 0) >> 8), 0,
-            0, 0,  // no options
+            0,
+            static_cast<uint8_t>(dns::type::OPT.value),
+            static_cast<uint8_t>(opt->udp_payload_size >> 8),
+            static_cast<uint8_t>(opt->udp_payload_size),
+            static_cast<uint8_t>(rcode >> 4),
+            0,  // extended RCODE, version 0
+            static_cast<uint8_t>((opt->dnssec_ok ? kDoBit : 0) >> 8),
+            0,
+            0,
+            0,  // no options
         };
         append(record, kOptSize);
         ++counts_[static_cast<size_t>(dns::Section::Additional)];

@@ -10,7 +10,7 @@
 
 namespace danemail::zone {
 
-inline constexpr size_t kNsec3HashLength = 20;  // SHA-1, the only NSEC3 hash algorithm (RFC 5155 §11)
+inline constexpr size_t kNsec3HashLength = 20;   // SHA-1, the only NSEC3 hash algorithm (RFC 5155 §11)
 inline constexpr size_t kNsec3LabelLength = 32;  // base32hex of 20 bytes, no padding
 using Nsec3Hash = std::array<uint8_t, kNsec3HashLength>;
 

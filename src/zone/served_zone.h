@@ -143,11 +143,13 @@ public:
     size_t nsec3_count() const { return nsec3_.size(); }
 
     std::span<const AdditionalTarget> additional(const ServedRRset& rrset) const {
-        return std::span<const AdditionalTarget>(additional_).subspan(rrset.first_additional,
-                                                                       rrset.additional_count);
+        return std::span<const AdditionalTarget>(additional_)
+            .subspan(rrset.first_additional, rrset.additional_count);
     }
     ByteView wire() const { return wire_; }
-    ByteView block_bytes(const WireBlock& block) const { return ByteView(wire_).subspan(block.offset, block.length); }
+    ByteView block_bytes(const WireBlock& block) const {
+        return ByteView(wire_).subspan(block.offset, block.length);
+    }
     std::span<const uint32_t> fixups(const WireBlock& block) const {
         return std::span<const uint32_t>(fixups_).subspan(block.first_fixup, block.fixup_count);
     }

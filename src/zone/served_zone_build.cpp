@@ -1,7 +1,8 @@
 // Builds a ServedZone from a signed zone's records: classifies names (apex, delegations, DNAME cuts, occluded
-// glue: RFC 4035 §2.2, RFC 6672 §2.3), adds empty non-terminals (RFC 4592 §2.2.2), renders every RRset and its
-// RRSIGs in wire form with in-zone RDATA names compressed against the apex (RFC 1035 §4.1.4, RFC 3597 §4),
-// and indexes the NSEC chain (RFC 4034 §4) or the NSEC3 chain (RFC 5155 §7.1). Runs at load time, not per query.
+// glue: RFC 4035 §2.2, RFC 6672 §2.3), adds empty non-terminals (RFC 4592 §2.2.2), renders every RRset and
+// its RRSIGs in wire form with in-zone RDATA names compressed against the apex (RFC 1035 §4.1.4, RFC 3597
+// §4), and indexes the NSEC chain (RFC 4034 §4) or the NSEC3 chain (RFC 5155 §7.1). Runs at load time, not
+// per query.
 #include <algorithm>
 #include <optional>
 #include <unordered_set>
@@ -16,9 +17,9 @@ namespace danemail::zone {
 
 namespace {
 
-constexpr uint8_t kNsec3Sha1 = 1;        // RFC 5155 §11
-constexpr size_t kMinTableSize = 16;     // slots in the smallest hash table
-constexpr size_t kTableLoadFactor = 2;   // at least this many slots per node: short probe sequences
+constexpr uint8_t kNsec3Sha1 = 1;       // RFC 5155 §11
+constexpr size_t kMinTableSize = 16;    // slots in the smallest hash table
+constexpr size_t kTableLoadFactor = 2;  // at least this many slots per node: short probe sequences
 constexpr uint8_t kPointerPlaceholder = 0xC0;
 
 bool is_nsec3_only(const dnssec::ZoneIndex& index, const dnssec::ZoneNode& node) {
@@ -83,8 +84,9 @@ private:
             auto decoded = dns::Nsec3ParamRdata::decode(index_.records_of(*param)[0].rdata);
             if (!decoded) return make_error(z_.apex_.to_text(), "bad NSEC3PARAM: " + decoded.error().what);
             if (decoded->hash_algorithm != kNsec3Sha1)
-                return make_error(z_.apex_.to_text(), "NSEC3 hash algorithm " +
-                                                          std::to_string(decoded->hash_algorithm) + " is unknown");
+                return make_error(
+                    z_.apex_.to_text(),
+                    "NSEC3 hash algorithm " + std::to_string(decoded->hash_algorithm) + " is unknown");
             if (decoded->iterations > kMaxNsec3Iterations)
                 return make_error(z_.apex_.to_text(), "NSEC3 with " + std::to_string(decoded->iterations) +
                                                           " iterations (at most " +
@@ -233,7 +235,8 @@ private:
             z_.wire_.insert(z_.wire_.end(), rdata.begin() + copied, rdata.end());
             size_t rdlength = z_.wire_.size() - rdlength_at - 2;
             if (rdlength > UINT16_MAX)
-                return make_error(r->owner.to_text(), dns::type_to_text(r->type) + " RDATA longer than 65535 bytes");
+                return make_error(r->owner.to_text(),
+                                  dns::type_to_text(r->type) + " RDATA longer than 65535 bytes");
             z_.wire_[rdlength_at] = static_cast<uint8_t>(rdlength >> 8);
             z_.wire_[rdlength_at + 1] = static_cast<uint8_t>(rdlength);
         }
@@ -397,7 +400,8 @@ private:
     }
 
     bool has_addresses(uint32_t node) const {
-        return z_.find_rrset(z_.nodes_[node], dns::type::A) || z_.find_rrset(z_.nodes_[node], dns::type::AAAA);
+        return z_.find_rrset(z_.nodes_[node], dns::type::A) ||
+               z_.find_rrset(z_.nodes_[node], dns::type::AAAA);
     }
 
     // RFC 2308 §5 and RFC 9077: a negative answer's SOA carries min(SOA TTL, MINIMUM), its RRSIG too.
@@ -425,7 +429,7 @@ private:
 };
 
 Result<std::shared_ptr<const ServedZone>> ServedZone::build(std::vector<dns::Record> records,
-                                                           const dns::Name& apex) {
+                                                            const dns::Name& apex) {
     for (const auto& r : records) {
         if (!r.owner.is_subdomain_of(apex))
             return make_error(r.owner.to_text(), "record outside the zone " + apex.to_text());

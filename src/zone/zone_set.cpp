@@ -12,7 +12,8 @@ ZoneSet::ZoneSet(std::vector<std::shared_ptr<const ServedZone>> zones) {
 
 void ZoneSet::add(std::shared_ptr<const ServedZone> zone) {
     if (!zone) return;
-    auto same = std::find_if(zones_.begin(), zones_.end(), [&](const auto& z) { return z->apex() == zone->apex(); });
+    auto same =
+        std::find_if(zones_.begin(), zones_.end(), [&](const auto& z) { return z->apex() == zone->apex(); });
     if (same != zones_.end()) {
         *same = std::move(zone);
         return;
