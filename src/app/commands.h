@@ -14,6 +14,7 @@ int& exit_status();
 void add_key_command(CLI::App& app);
 void add_zone_command(CLI::App& app);
 void add_tlsa_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 // Subcommands of `danemail zone`, each in its own file.
 void add_zone_check_command(CLI::App& zone);

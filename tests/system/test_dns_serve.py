@@ -1,0 +1,321 @@
+"""`danemail serve` judged by dig, kdig and delv over loopback (RFC 1034 §4.3.2, RFC 4035 §3.1, RFC 5155 §7.2,
+RFC 6891, RFC 7766, RFC 1035 §4.2).
+
+A zone with a KSK and a ZSK is signed in memory by `danemail serve` (NSEC3) and served on 127.0.0.1 at a free
+high port over UDP and TCP, and on ::1. Checks: AA answers, RRSIGs with DO, NXDOMAIN with NSEC3 proof, TCP, the question's
+case echoed, REFUSED for other zones, FORMERR for a malformed packet (raw socket), TC=1 with a small EDNS
+buffer then a TCP retry, TCP pipelining, AXFR only to the allowed address (dnssec-verify judges what arrived),
+delv "fully validated" with the zone's KSK as trust anchor, SIGHUP reload (a broken zone keeps the old one
+serving), a config error naming file:line, and SIGTERM ending the process with status 0 within a few seconds.
+"""
+import random
+import signal
+import socket
+import struct
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import require_tool, run
+
+ZONE = "example.test"
+BIG_TXT = "\n".join(f'big TXT "{chr(97 + i) * 200}"' for i in range(12))
+ZONE_TEXT = f"""$ORIGIN {ZONE}.
+$TTL 3600
+@   IN SOA ns1 hostmaster 2024010101 7200 3600 1209600 300
+@      NS  ns1
+@      MX  10 mx
+@      A   192.0.2.1
+ns1    A   192.0.2.53
+mx     A   192.0.2.25
+www    A   192.0.2.80
+{BIG_TXT}
+"""
+
+
+def free_port():
+    """A high port free for UDP and TCP on 127.0.0.1 and ::1 right now (the server retries if it is taken)."""
+    for _ in range(50):
+        port = random.randint(20000, 60000)
+        try:
+            for family, address in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+                for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                    with socket.socket(family, kind) as s:
+                        s.bind((address, port))
+            return port
+        except OSError:
+            continue
+    pytest.fail("no free port on 127.0.0.1")
+
+
+def write_setup(directory: Path, danemail, port: int, zone_text: str = ZONE_TEXT):
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "zone.db").write_text(zone_text)
+    keys = directory / "keys"
+    if not keys.exists():
+        run([danemail, "key", "generate", "--zone", ZONE, "--role", "ksk", "--dir", keys])
+        run([danemail, "key", "generate", "--zone", ZONE, "--role", "zsk", "--dir", keys])
+    config = directory / "danemail.toml"
+    config.write_text(f"""[dns]
+listen = ["127.0.0.1:{port}", "[::1]:{port}"]
+workers = 2
+allow_transfer = ["127.0.0.2"]
+
+[[dns.zone]]
+name = "{ZONE}"
+file = "zone.db"
+keys = "keys"
+nsec3 = true
+validity_days = 14
+""")
+    return config
+
+
+def dig(port, *args, check=True):
+    return run([require_tool("dig"), "@127.0.0.1", "-p", port, "+norec", "+time=2", "+tries=1", *args],
+               check=check, timeout=30).stdout
+
+
+class Server:
+    def __init__(self, danemail, directory: Path):
+        self.danemail = danemail
+        self.directory = directory
+        self.proc = None
+        self.port = None
+        self.log = directory / "serve.log"
+
+    def start(self):
+        for _ in range(5):  # a port taken between free_port() and bind: pick another
+            self.port = free_port()
+            config = write_setup(self.directory, self.danemail, self.port)
+            log = open(self.log, "w")
+            self.proc = subprocess.Popen([self.danemail, "serve", "-c", config], stdout=log,
+                                         stderr=subprocess.STDOUT)
+            log.close()
+            if self.wait_ready():
+                return self
+            self.stop()
+            if "Address already in use" not in self.log.read_text():
+                break
+        pytest.fail(f"danemail serve did not start:\n{self.log.read_text()}")
+
+    def wait_ready(self):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            out = dig(self.port, f"{ZONE}.", "SOA", "+short", check=False)
+            if "hostmaster" in out:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(danemail, tmp_path_factory):
+    srv = Server(danemail, tmp_path_factory.mktemp("serve"))
+    try:
+        yield srv.start()
+    finally:
+        srv.stop()
+
+
+def test_authoritative_answer(server):
+    out = dig(server.port, f"www.{ZONE}.", "A")
+    assert "status: NOERROR" in out
+    assert " aa" in out.split("flags:")[1].split(";")[0]
+    assert "192.0.2.80" in out
+    assert "RRSIG" not in out  # no DO, no signatures (RFC 4035 §3.1)
+
+
+def test_dnssec_answer_carries_rrsig(server):
+    out = dig(server.port, f"www.{ZONE}.", "A", "+dnssec")
+    assert "192.0.2.80" in out
+    assert "RRSIG\tA 13" in out or "RRSIG A 13" in out
+
+
+def test_nxdomain_with_nsec3_proof(server):
+    out = dig(server.port, f"nothere.{ZONE}.", "A", "+dnssec")
+    assert "status: NXDOMAIN" in out
+    assert "IN\tNSEC3\t1 0 0 -" in out or "NSEC3 1 0 0 -" in out
+    assert "RRSIG\tNSEC3" in out or "RRSIG NSEC3" in out
+    assert "IN\tSOA" in out
+
+
+def test_tcp_and_kdig(server):
+    out = dig(server.port, f"www.{ZONE}.", "A", "+tcp")
+    assert "192.0.2.80" in out and "status: NOERROR" in out
+    kdig = run([require_tool("kdig"), "@127.0.0.1", "-p", server.port, "+tcp", "+dnssec", f"mx.{ZONE}.", "A"],
+               timeout=30).stdout
+    assert "192.0.2.25" in kdig and "RRSIG" in kdig
+    kdig = run([require_tool("kdig"), "@127.0.0.1", "-p", server.port, "+notcp", f"{ZONE}.", "MX"],
+               timeout=30).stdout
+    assert "10 mx.example.test." in kdig.lower()
+
+
+def test_tcp_pipelining_in_one_connection(server):
+    """Three queries written at once on one connection, three answers in order (RFC 7766 §6.2.1.1)."""
+    def query(qid, name):
+        wire = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0)
+        for label in name.split("."):
+            wire += bytes([len(label)]) + label.encode()
+        wire += b"\x00" + struct.pack("!HH", 1, 1)
+        return struct.pack("!H", len(wire)) + wire
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(query(1, "www." + ZONE) + query(2, "mx." + ZONE) + query(3, "nx." + ZONE))
+        ids = []
+        buf = b""
+        while len(ids) < 3:
+            chunk = s.recv(65535)
+            assert chunk, "connection closed early"
+            buf += chunk
+            while len(buf) >= 2 and len(buf) >= 2 + struct.unpack("!H", buf[:2])[0]:
+                n = struct.unpack("!H", buf[:2])[0]
+                ids.append((struct.unpack("!H", buf[2:4])[0], buf[5] & 0x0F))
+                buf = buf[2 + n:]
+    assert ids == [(1, 0), (2, 0), (3, 3)]
+
+
+def test_ipv6_loopback_udp_and_tcp(server):
+    for transport in ("+notcp", "+tcp"):
+        out = run([require_tool("dig"), "@::1", "-p", server.port, "+norec", "+time=2", "+tries=1", transport,
+                   "+dnssec", f"www.{ZONE}.", "A"], timeout=30).stdout
+        assert "192.0.2.80" in out and "RRSIG" in out and "status: NOERROR" in out
+
+
+def test_zero_length_tcp_closes(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"\x00\x00")
+        assert s.recv(10) == b""  # closed, nothing answered
+
+
+def test_question_case_preserved(server):
+    out = dig(server.port, f"WwW.ExAmPle.TeSt.", "A")
+    assert ";WwW.ExAmPle.TeSt.\t\tIN\tA" in out
+    assert "192.0.2.80" in out
+
+
+def test_refused_for_other_zone(server):
+    out = dig(server.port, "www.example.org.", "A")
+    assert "status: REFUSED" in out
+
+
+def test_formerr_for_malformed_packet(server):
+    # QDCOUNT=1 but the question stops inside its first label.
+    packet = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + b"\x03ww"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(3)
+        s.sendto(packet, ("127.0.0.1", server.port))
+        reply, _ = s.recvfrom(4096)
+    qid, flags = struct.unpack("!HH", reply[:4])
+    assert qid == 0x1234
+    assert flags & 0x8000  # QR
+    assert flags & 0x000F == 1  # FORMERR
+
+
+def test_garbage_never_stops_the_server(server):
+    """Random datagrams and TCP streams (bounded: 2000 and 50): FORMERR or silence, and the server answers on."""
+    rng = random.Random(3)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for _ in range(2000):
+            s.sendto(bytes(rng.randrange(256) for _ in range(rng.randrange(0, 600))), ("127.0.0.1", server.port))
+    for _ in range(50):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as t:
+            t.sendall(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))))
+    assert server.proc.poll() is None
+    assert "192.0.2.80" in dig(server.port, f"www.{ZONE}.", "A", "+short")
+    assert "192.0.2.80" in dig(server.port, f"www.{ZONE}.", "A", "+short", "+tcp")
+
+
+def test_small_edns_buffer_truncates_then_tcp(server):
+    out = dig(server.port, f"big.{ZONE}.", "TXT", "+dnssec", "+bufsize=512", "+ignore")
+    assert " tc" in out.split("flags:")[1].split(";")[0]
+    out = dig(server.port, f"big.{ZONE}.", "TXT", "+dnssec", "+bufsize=512")  # dig retries over TCP
+    assert "status: NOERROR" in out
+    assert out.count("\tTXT\t") == 12
+
+
+def test_delv_fully_validated(server):
+    ksk = None
+    for key in (server.directory / "keys").glob("*.key"):
+        for line in key.read_text().splitlines():
+            fields = line.split()
+            if not line.startswith(";") and "DNSKEY" in fields and fields[fields.index("DNSKEY") + 1] == "257":
+                i = fields.index("DNSKEY")
+                ksk = (fields[i + 1], fields[i + 2], fields[i + 3], "".join(fields[i + 4:]))
+    assert ksk, "no KSK written"
+    anchor = server.directory / "anchor.conf"
+    anchor.write_text(f'trust-anchors {{ "{ZONE}." static-key {ksk[0]} {ksk[1]} {ksk[2]} "{ksk[3]}"; }};\n')
+    delv = require_tool("delv")
+    for name, rtype in ((f"www.{ZONE}", "A"), (f"big.{ZONE}", "TXT"), (f"nothere.{ZONE}", "A"),
+                        (f"www.{ZONE}", "AAAA")):
+        proc = run([delv, "@127.0.0.1", "-p", server.port, "-a", anchor, f"+root={ZONE}", name, rtype],
+                   check=False, timeout=30)
+        out = proc.stdout + proc.stderr
+        assert "fully validated" in out, out  # delv exits 0 even when validation fails
+
+
+def test_axfr_only_to_allowed_address(server):
+    """AXFR (RFC 5936) to 127.0.0.2, which allow_transfer lists; dnssec-verify accepts what arrived.
+    The same query from 127.0.0.1 is refused."""
+    out = run([require_tool("dig"), "-b", "127.0.0.2", "@127.0.0.1", "-p", server.port, f"{ZONE}.", "AXFR"],
+              timeout=30).stdout
+    assert "Transfer failed" not in out
+    transferred = server.directory / "axfr.zone"
+    transferred.write_text(out)
+    verify = run([require_tool("dnssec-verify"), "-o", ZONE, transferred], timeout=60)
+    assert "Zone fully signed" in verify.stdout + verify.stderr
+    kdig = run([require_tool("kdig"), "-b", "127.0.0.2", "@127.0.0.1", "-p", server.port, f"{ZONE}.", "AXFR"],
+               timeout=30).stdout
+    assert "NSEC3PARAM" in kdig and "big.example.test." in kdig
+    refused = dig(server.port, f"{ZONE}.", "AXFR", check=False)
+    assert "Transfer failed" in refused
+
+
+def test_reload_and_sigterm(danemail, tmp_path):
+    srv = Server(danemail, tmp_path / "reload").start()
+    try:
+        zone = srv.directory / "zone.db"
+        zone.write_text(ZONE_TEXT + "new A 192.0.2.99\n")
+        srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while "192.0.2.99" not in dig(srv.port, f"new.{ZONE}.", "A", "+short", check=False):
+            assert time.monotonic() < deadline, srv.log.read_text()
+            time.sleep(0.1)
+        # A broken zone file on reload: the old zone keeps serving and the error is reported.
+        zone.write_text(ZONE_TEXT + "broken A not-an-address\n")
+        srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while "reload failed" not in srv.log.read_text():
+            assert time.monotonic() < deadline, srv.log.read_text()
+            time.sleep(0.1)
+        assert "192.0.2.99" in dig(srv.port, f"new.{ZONE}.", "A", "+short")
+
+        # An idle TCP connection must not hold up the shutdown.
+        idle = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        started = time.monotonic()
+        srv.proc.send_signal(signal.SIGTERM)
+        assert srv.proc.wait(timeout=5) == 0
+        assert time.monotonic() - started < 5
+        idle.close()
+    finally:
+        srv.stop()
+
+
+def test_config_errors_name_file_and_line(danemail, tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text('[dns]\nlisten = ["127.0.0.1:5353"]\nworkers = "two"\n')
+    proc = run([danemail, "serve", "-c", config], check=False, timeout=30)
+    assert proc.returncode == 2
+    assert f"{config}:3" in proc.stderr and "workers" in proc.stderr
+    config.write_text('[dns]\nlisten = ["localhost"]\n[[dns.zone]]\nname = "a.test"\nfile = "z"\nkeys = "k"\n')
+    proc = run([danemail, "serve", "-c", config], check=False, timeout=30)
+    assert proc.returncode == 2 and "listen address 'localhost'" in proc.stderr
