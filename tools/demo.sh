@@ -1,24 +1,47 @@
 #!/usr/bin/env bash
 # `make demo`: the main job of issue 2 on embedded defaults, in a scratch directory, with nothing but this
 # machine: keys for a demo zone, the zone signed with NSEC3, verified by danemail and by BIND's dnssec-verify,
-# then the DS record for the parent and a TLSA record for the mail host's certificate.
-# Usage: tools/demo.sh /path/to/danemail      (DEMO_KEEP=1 keeps the scratch directory)
-set -euo pipefail
-danemail=$(readlink -f "${1:?usage: tools/demo.sh DANEMAIL}")
-work=$(mktemp -d "${TMPDIR:-/tmp}/danemail-demo.XXXXXX")
-if [ "${DEMO_KEEP:-0}" = 1 ]; then echo "(keeping $work)"; else trap 'rm -rf "$work"' EXIT; fi
-cd "$work"
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-show() { printf '$ %s\n' "$*"; "$@"; }
+# then the DS record for the parent and a TLSA record for the mail host's certificate. Each step is headed and
+# explained in one line, shows the commands it runs, and stops the demo with a non-zero exit if it fails.
+# Usage: tools/demo.sh /path/to/danemail      (DEMO_KEEP=1 keeps the scratch directory and says where)
+set -Eeuo pipefail
 
-step "1. A zone for demo.test: mail host, a wildcard, a secure and an insecure delegation"
-cat >demo.test.zone <<'ZONE'
-$ORIGIN demo.test.
-$TTL 3600
+danemail=$(readlink -f "${1:?usage: tools/demo.sh DANEMAIL}")
+[[ -x $danemail ]] || { echo "demo: $danemail is not an executable" >&2; exit 2; }
+for tool in dnssec-verify openssl timeout; do
+    command -v "$tool" >/dev/null || { echo "demo: $tool is missing; run tools/install-deps.sh" >&2; exit 2; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/danemail-demo.XXXXXX")
+cleanup() { if [[ ${DEMO_KEEP:-0} == 1 ]]; then echo "demo: files kept in $work"; else rm -rf "$work"; fi; }
+trap cleanup EXIT
+cd "$work"
+
+number=0
+title=""
+step() {  # step TITLE EXPLANATION
+    number=$((number + 1))
+    title=$1
+    printf '\n\033[1m== %d. %s\033[0m\n%s\n' "$number" "$1" "$2"
+}
+trap 'echo "demo: step $number ($title) FAILED" >&2' ERR
+# show CMD...: prints the command, runs it with a time bound (each takes well under a second here).
+show() { printf '$ %s\n' "$*"; timeout 120 "$@"; }
+
+step "A zone for demo.test" \
+     "Mail host, loopback addresses, a TXT, a CNAME, a wildcard, a signed child (glue, DS) and an unsigned one."
+# The signed child's own key, so that the DS we publish for it is a real one.
+timeout 60 "$danemail" key generate --zone child.demo.test --role csk --dir child-keys >/dev/null
+child_ds=$(timeout 60 "$danemail" key ds --zone child.demo.test --dir child-keys | grep -m1 -E '\sDS\s')
+cat >demo.test.zone <<ZONE
+\$ORIGIN demo.test.
+\$TTL 3600
 @           SOA   ns1 hostmaster ( 2026112301 7200 3600 1209600 300 )
             NS    ns1
             NS    ns2
             MX    10 mx
+            A     127.0.0.80
+            AAAA  ::1
             TXT   "v=spf1 mx -all"
 ns1         A     127.0.53.1
 ns2         AAAA  ::1
@@ -26,30 +49,41 @@ mx          A     127.0.25.1
             AAAA  ::1
 webmail     CNAME mx
 *.users     TXT   "every user has a page"
+; a signed child: delegation, in-bailiwick glue, and the DS that carries the chain of trust to it
 child       NS    ns.child
-            DS    12345 13 2 3f7b7f6e1cbe2e1e7d3a9f3f0bd83b5c4e6a1f0e2d4c6b8a9f0e1d2c3b4a5968
 ns.child    A     127.0.53.2
-legacy      NS    ns.legacy.example.
+$child_ds
+; an unsigned child: delegation and glue, no DS (an insecure delegation)
+legacy      NS    ns.legacy
+ns.legacy   A     127.0.53.3
 ZONE
+sed 's/^/    /' demo.test.zone
 show "$danemail" zone check --zone demo.test demo.test.zone
 
-step "2. Keys: a KSK and a ZSK, ECDSA P-256 (algorithm 13), in BIND's key-file format"
+step "Keys" "A KSK (signs the DNSKEY set; its DS goes to the parent) and a ZSK, ECDSA P-256, in BIND's key-file format."
 show "$danemail" key generate --zone demo.test --role ksk --algorithm ecdsap256 --dir keys
 show "$danemail" key generate --zone demo.test --role zsk --algorithm ecdsap256 --dir keys
 
-step "3. Sign with NSEC3 (0 iterations, no salt, RFC 9276); the serial follows today's date"
+step "Sign with NSEC3" "0 extra iterations and no salt (RFC 9276); the serial follows today's date."
 show "$danemail" zone sign --zone demo.test --keys keys --nsec3 --serial date --out demo.test.signed demo.test.zone
-grep -E '\s(SOA|RRSIG\s+MX|NSEC3PARAM)\s' demo.test.signed | cut -c1-110
+grep -E '\s(SOA|NSEC3PARAM)\s|\sRRSIG\s+MX\s' demo.test.signed | cut -c1-110
 
-step "4. Verify: danemail's verifier, then BIND's dnssec-verify as an independent judge"
+step "Verify with danemail" "Every signature and its validity period, the DNSKEY set signed by the KSK, the NSEC3 chain."
 show "$danemail" zone verify --zone demo.test demo.test.signed
-show dnssec-verify -q -o demo.test demo.test.signed && echo "dnssec-verify: zone verified"
 
-step "5. The DS record to hand to the parent zone (test.)"
+step "Verify with BIND's dnssec-verify" "An independent implementation must agree that the zone is fully and correctly signed."
+show dnssec-verify -q -o demo.test demo.test.signed
+echo "dnssec-verify: zone verified"
+
+step "The DS record for the parent" "Hand it to the parent zone (test.) so validators can follow the chain of trust to demo.test."
 show "$danemail" key ds --zone demo.test --dir keys
 
-step "6. A certificate for mx.demo.test and its TLSA record (DANE-EE, SPKI, SHA-256) for SMTP on port 25"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout mx.key -out mx.crt \
-    -subj /CN=mx.demo.test -days 90 2>/dev/null
-show "$danemail" tlsa --cert mx.crt --host mx.demo.test
-printf '\ndemo: done. Publish the TLSA line in the zone, sign again, and the DS at the parent.\n'
+step "A certificate for mx.demo.test and its TLSA record" \
+     "DANE-EE, SPKI, SHA-256 (3 1 1) at _25._tcp.mx.demo.test: sending servers then require TLS with this key."
+show openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout mx.key -out mx.crt \
+    -subj /CN=mx.demo.test -addext subjectAltName=DNS:mx.demo.test -days 90 2>/dev/null
+show "$danemail" tlsa --cert mx.crt --usage 3 --selector 1 --match 1 --port 25 --host mx.demo.test
+
+trap - ERR
+printf '\ndemo: all %d steps passed. Publish the TLSA line in the zone, sign again, and the DS at the parent.\n' \
+    "$number"

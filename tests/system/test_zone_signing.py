@@ -570,7 +570,8 @@ def bind_sign(work: Path, origin, zonefile, algorithm, csk, nsec3, out_name="sig
     keydir = work / "keys"
     if not keydir.exists():
         bind_keygen(keydir, origin, algorithm, csk)
-    args = [require_tool("dnssec-signzone"), "-q", "-S", "-K", keydir, "-o", origin, *extra]
+    # -d: the dsset- file goes beside the keys, not into the current directory.
+    args = [require_tool("dnssec-signzone"), "-q", "-S", "-K", keydir, "-d", work, "-o", origin, *extra]
     if csk:
         args.append("-z")
     if nsec3:
@@ -727,15 +728,18 @@ def next_owner(rdata, origin):
 def bind_zone(tmp_path):
     """bind_zone(nsec3) -> (origin, zone, keydir): a fresh dnssec-signzone P-256 zone to break."""
     def make(nsec3, origin="broken.test."):
-        zonefile = write_zone(tmp_path, origin)
+        work = tmp_path / origin.rstrip(".")
+        work.mkdir()
+        zonefile = write_zone(work, origin)
         params = {"iterations": 0, "salt": "", "opt_out": False} if nsec3 else None
-        out = bind_sign(tmp_path, origin, zonefile, "ecdsap256", False, params)
-        return origin, load(out, origin), tmp_path / "keys"
+        out = bind_sign(work, origin, zonefile, "ecdsap256", False, params)
+        return origin, load(out, origin), work / "keys"
     return make
 
 
-def check_broken(danemail, origin, zone, path, peers_must_reject=("dnssec-verify",)):
-    """The control copy (re-signed or untouched RRsets only) was accepted; the broken zone must fail."""
+def check_broken(danemail, origin, zone, path, peers_must_reject=("dnssec-verify", "kzonecheck")):
+    """Writes the broken zone; the peers named must reject it (so the case really is broken: see
+    test_editing_machinery_keeps_valid_zones_valid for the unbroken control), and so must danemail."""
     save(zone, path)
     for judge in peers_must_reject:  # the case really is broken, by a peer's judgement too
         assert_rejects(judge, origin, path)
@@ -841,8 +845,7 @@ def test_missing_nsec3_at_empty_non_terminal_with_relinked_chain_is_rejected(dan
     prev_rds.add(new)
     resign(zone, previous[0], dns.rdatatype.NSEC3, keydir, origin)
     delete_rrset(zone, gone, dns.rdatatype.NSEC3)
-    save(zone, tmp_path / "broken.zone")
-    assert_rejects("danemail", origin, tmp_path / "broken.zone", danemail)
+    check_broken(danemail, origin, zone, tmp_path / "broken.zone")
 
 
 def test_nsec3_missing_for_secure_delegation_under_opt_out_is_rejected(danemail, tmp_path):
