@@ -15,6 +15,7 @@ namespace danemail::app {
 std::optional<dns::Name> parse_zone_name(const std::string& zone_name);
 
 // The zone's records, or nullopt after printing the errors.
-std::optional<std::vector<dns::Record>> load_zone(const std::string& path, const dns::Name& origin, bool run_checks);
+std::optional<std::vector<dns::Record>> load_zone(const std::string& path, const dns::Name& origin,
+                                                  bool run_checks);
 
 }  // namespace danemail::app

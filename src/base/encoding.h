@@ -26,6 +26,8 @@ std::optional<Bytes> from_base64(std::string_view text);
 std::string to_base32hex(ByteView data);
 std::optional<Bytes> from_base32hex(std::string_view text);
 
-inline ByteView as_bytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+inline ByteView as_bytes(std::string_view s) {
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
 
 }  // namespace danemail

@@ -12,7 +12,9 @@
 namespace danemail {
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+    return std::strerror(errno);
+}
 
 std::string directory_of(const std::string& path) {
     auto slash = path.rfind('/');

@@ -18,8 +18,12 @@ struct Error {
     std::string to_string() const { return where.empty() ? what : where + ": " + what; }
 };
 
-inline Error make_error(std::string what) { return Error{{}, std::move(what)}; }
-inline Error make_error(std::string where, std::string what) { return Error{std::move(where), std::move(what)}; }
+inline Error make_error(std::string what) {
+    return Error{{}, std::move(what)};
+}
+inline Error make_error(std::string where, std::string what) {
+    return Error{std::move(where), std::move(what)};
+}
 
 template <class T>
 class [[nodiscard]] Result {

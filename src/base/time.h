@@ -18,11 +18,16 @@ UnixTime now_unix();
 std::optional<UnixTime> parse_dnssec_time(std::string_view text);
 std::string format_dnssec_time(UnixTime t);
 
-// The 32-bit wire value of an RRSIG time field and back: the wire value nearest to `reference` (RFC 4034 §3.1.5).
-inline uint32_t to_wire_time(UnixTime t) { return static_cast<uint32_t>(t); }
+// The 32-bit wire value of an RRSIG time field and back: the wire value nearest to `reference` (RFC 4034
+// §3.1.5).
+inline uint32_t to_wire_time(UnixTime t) {
+    return static_cast<uint32_t>(t);
+}
 UnixTime from_wire_time(uint32_t wire, UnixTime reference);
 
 // RFC 1982 comparison of 32-bit serials: true when a precedes b.
-inline bool serial_less(uint32_t a, uint32_t b) { return a != b && static_cast<int32_t>(b - a) > 0; }
+inline bool serial_less(uint32_t a, uint32_t b) {
+    return a != b && static_cast<int32_t>(b - a) > 0;
+}
 
 }  // namespace danemail

@@ -42,12 +42,16 @@ private:
     size_t pos_ = 0;
 };
 
-void put16(Bytes& out, uint16_t v) { out.insert(out.end(), {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)}); }
+void put16(Bytes& out, uint16_t v) {
+    out.insert(out.end(), {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)});
+}
 void put32(Bytes& out, uint32_t v) {
     put16(out, static_cast<uint16_t>(v >> 16));
     put16(out, static_cast<uint16_t>(v));
 }
-void append(Bytes& out, ByteView data) { out.insert(out.end(), data.begin(), data.end()); }
+void append(Bytes& out, ByteView data) {
+    out.insert(out.end(), data.begin(), data.end());
+}
 
 }  // namespace
 
@@ -235,7 +239,8 @@ bool bitmap_has_type(ByteView bitmap, RRType type) {
         size_t len = bitmap[pos + 1];
         if (bitmap[pos] == window) {
             size_t byte = low / 8;
-            return byte < len && pos + 2 + byte < bitmap.size() && (bitmap[pos + 2 + byte] & (0x80 >> (low % 8)));
+            return byte < len && pos + 2 + byte < bitmap.size() &&
+                   (bitmap[pos + 2 + byte] & (0x80 >> (low % 8)));
         }
         pos += 2 + len;
     }

@@ -113,7 +113,7 @@ std::string message_to_text(const Message& message);
 // for additional data (RFC 2181 §9, RFC 4035 §3.1.1); call set_truncated() where a rule demands TC anyway
 // (RFC 9471 glue). The OPT record's space is reserved by set_edns, so it is always included (RFC 6891 §7).
 class MessageBuilder {
-  public:
+public:
     // Starts a message in `out` (cleared; capacity kept). `max_size` is clamped to 12..65535.
     MessageBuilder(Bytes& out, const Header& header, size_t max_size = kMaxMessageSize);
     MessageBuilder(const MessageBuilder&) = delete;
@@ -141,7 +141,7 @@ class MessageBuilder {
     bool truncated() const { return truncated_; }
     size_t size() const { return out_.size(); }
 
-  private:
+private:
     static constexpr size_t kCompressionSlots = 128;
     // A name (or name suffix) already in the output that a compression pointer may target.
     struct CompressionTarget {

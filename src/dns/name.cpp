@@ -17,7 +17,9 @@ size_t label_offsets(const std::string& wire, std::array<uint8_t, Name::kMaxLabe
     return count;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 }  // namespace
 
@@ -98,7 +100,8 @@ Result<Name> Name::from_wire(ByteView wire) {
     while (true) {
         if (offset >= wire.size()) return make_error("name runs past the end of its data");
         uint8_t len = wire[offset];
-        if (len > kMaxLabelLength) return make_error("compression pointer or bad label type in uncompressed name");
+        if (len > kMaxLabelLength)
+            return make_error("compression pointer or bad label type in uncompressed name");
         if (offset + 1 + len > wire.size()) return make_error("label runs past the end of its data");
         out.append(reinterpret_cast<const char*>(&wire[offset]), 1 + len);
         offset += 1 + len;
@@ -123,7 +126,8 @@ Result<Name> Name::read(ByteView message, size_t& offset) {
             if (end_of_name == 0) end_of_name = pos + 2;
             // Pointers must point backwards (RFC 1035 §4.1.4 "prior occurrence"); that alone rules out
             // loops, and the count bounds the work.
-            if (target >= pos || ++pointers > 64) return make_error("compression pointer loop or forward pointer");
+            if (target >= pos || ++pointers > 64)
+                return make_error("compression pointer loop or forward pointer");
             pos = target;
             continue;
         }

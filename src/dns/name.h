@@ -46,8 +46,8 @@ public:
     bool is_wildcard() const { return wire_.size() >= 3 && wire_[0] == 1 && wire_[1] == '*'; }
     std::string_view first_label() const { return std::string_view(wire_).substr(1, uint8_t(wire_[0])); }
 
-    Name parent() const;                        // the name without its first label; root stays root
-    Name suffix(size_t labels) const;           // the rightmost `labels` labels
+    Name parent() const;               // the name without its first label; root stays root
+    Name suffix(size_t labels) const;  // the rightmost `labels` labels
     Result<Name> prepend(std::string_view label) const;
     Name lowercased() const;
 
@@ -75,7 +75,9 @@ struct NameHash {
 };
 
 // ASCII lower-casing of one byte, as DNS compares names (RFC 4343).
-inline uint8_t dns_tolower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c; }
+inline uint8_t dns_tolower(uint8_t c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c;
+}
 
 // Appends one label or a character-string's bytes in presentation form, escaping what must be escaped.
 void append_escaped_label(std::string& out, std::string_view label);

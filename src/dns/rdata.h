@@ -23,31 +23,32 @@ enum class Field : uint8_t {
     U8,
     U16,
     U32,
-    Period,        // u32 written as a number or with BIND's units ("1h30m"), SOA timers
-    Algorithm,     // u8, DNSSEC algorithm number or mnemonic
-    TypeCovered,   // u16 RR type mnemonic (RRSIG)
-    Time,          // u32 RRSIG time: YYYYMMDDHHMMSS or seconds (RFC 4034 §3.2)
-    Name,          // uncompressed domain name
+    Period,            // u32 written as a number or with BIND's units ("1h30m"), SOA timers
+    Algorithm,         // u8, DNSSEC algorithm number or mnemonic
+    TypeCovered,       // u16 RR type mnemonic (RRSIG)
+    Time,              // u32 RRSIG time: YYYYMMDDHHMMSS or seconds (RFC 4034 §3.2)
+    Name,              // uncompressed domain name
     CompressibleName,  // may be compressed on the wire (RFC 3597 §4 well-known types)
     Ipv4,
     Ipv6,
-    CharString,    // <character-string>: length byte + up to 255 bytes
-    CharStrings,   // one or more character-strings to the end (TXT)
-    Base64,        // rest of the RDATA, base64 in text
-    Hex,           // rest of the RDATA, hex in text
-    HexLen8,       // length byte + bytes, hex or "-" for empty (NSEC3 salt)
-    Base32Len8,    // length byte + bytes, base32hex (NSEC3 next hashed owner)
-    TypeBitmap,    // rest of the RDATA: windowed type bitmap (RFC 4034 §4.1.2)
-    CaaTag,        // length byte + alphanumeric tag (RFC 8659)
-    Text,          // rest of the RDATA as one string without length byte (CAA value, URI target)
-    SvcParams,     // rest of the RDATA: SvcParams (RFC 9460 §2.2)
+    CharString,   // <character-string>: length byte + up to 255 bytes
+    CharStrings,  // one or more character-strings to the end (TXT)
+    Base64,       // rest of the RDATA, base64 in text
+    Hex,          // rest of the RDATA, hex in text
+    HexLen8,      // length byte + bytes, hex or "-" for empty (NSEC3 salt)
+    Base32Len8,   // length byte + bytes, base32hex (NSEC3 next hashed owner)
+    TypeBitmap,   // rest of the RDATA: windowed type bitmap (RFC 4034 §4.1.2)
+    CaaTag,       // length byte + alphanumeric tag (RFC 8659)
+    Text,         // rest of the RDATA as one string without length byte (CAA value, URI target)
+    SvcParams,    // rest of the RDATA: SvcParams (RFC 9460 §2.2)
     Eui48,
     Eui64,
 };
 
 struct RdataSchema {
     std::span<const Field> fields;
-    bool canonical_lowercase = false;  // names are lower-cased in canonical form (RFC 4034 §6.2, RFC 6840 §5.1)
+    bool canonical_lowercase =
+        false;  // names are lower-cased in canonical form (RFC 4034 §6.2, RFC 6840 §5.1)
 };
 
 // The schema for `type`, or nullptr if the type is handled only in RFC 3597 form.

@@ -1,7 +1,8 @@
 // The field layout of every RR type danemail knows by name. Sources: RFC 1035 §3.3 (classic types),
 // RFC 3596 (AAAA), RFC 2782 (SRV), RFC 3403 (NAPTR), RFC 6672 (DNAME), RFC 4034 (DNSSEC types),
 // RFC 5155 (NSEC3), RFC 6698 (TLSA), RFC 8162 (SMIMEA), RFC 7929 (OPENPGPKEY), RFC 7344 (CDS/CDNSKEY),
-// RFC 8659 (CAA), RFC 4255 (SSHFP), RFC 9460 (SVCB/HTTPS), RFC 8976 (ZONEMD), RFC 7477 (CSYNC), RFC 7553 (URI).
+// RFC 8659 (CAA), RFC 4255 (SSHFP), RFC 9460 (SVCB/HTTPS), RFC 8976 (ZONEMD), RFC 7477 (CSYNC), RFC 7553
+// (URI).
 #include "dns/rdata.h"
 
 #include <array>
@@ -15,7 +16,8 @@ constexpr F kA[] = {F::Ipv4};
 constexpr F kAAAA[] = {F::Ipv6};
 constexpr F kOneCName[] = {F::CompressibleName};
 constexpr F kOneName[] = {F::Name};
-constexpr F kSOA[] = {F::CompressibleName, F::CompressibleName, F::U32, F::Period, F::Period, F::Period, F::Period};
+constexpr F kSOA[] = {F::CompressibleName, F::CompressibleName, F::U32,   F::Period,
+                      F::Period,           F::Period,           F::Period};
 constexpr F kTwoCNames[] = {F::CompressibleName, F::CompressibleName};
 constexpr F kMX[] = {F::U16, F::CompressibleName};
 constexpr F kTXT[] = {F::CharStrings};
@@ -27,7 +29,8 @@ constexpr F kSRV[] = {F::U16, F::U16, F::U16, F::Name};
 constexpr F kNAPTR[] = {F::U16, F::U16, F::CharString, F::CharString, F::CharString, F::Name};
 constexpr F kDS[] = {F::U16, F::Algorithm, F::U8, F::Hex};
 constexpr F kSSHFP[] = {F::U8, F::U8, F::Hex};
-constexpr F kRRSIG[] = {F::TypeCovered, F::Algorithm, F::U8, F::Period, F::Time, F::Time, F::U16, F::Name, F::Base64};
+constexpr F kRRSIG[] = {F::TypeCovered, F::Algorithm, F::U8,   F::Period, F::Time,
+                        F::Time,        F::U16,       F::Name, F::Base64};
 constexpr F kNSEC[] = {F::Name, F::TypeBitmap};
 constexpr F kDNSKEY[] = {F::U16, F::U8, F::Algorithm, F::Base64};
 constexpr F kBase64[] = {F::Base64};

@@ -35,22 +35,34 @@ void put32(Bytes& out, uint32_t v) {
     put16(out, static_cast<uint16_t>(v >> 16));
     put16(out, static_cast<uint16_t>(v));
 }
-uint16_t get16(ByteView d, size_t p) { return static_cast<uint16_t>(d[p] << 8 | d[p + 1]); }
-uint32_t get32(ByteView d, size_t p) { return static_cast<uint32_t>(get16(d, p)) << 16 | get16(d, p + 2); }
+uint16_t get16(ByteView d, size_t p) {
+    return static_cast<uint16_t>(d[p] << 8 | d[p + 1]);
+}
+uint32_t get32(ByteView d, size_t p) {
+    return static_cast<uint32_t>(get16(d, p)) << 16 | get16(d, p + 2);
+}
 
 struct AlgorithmName {
     uint8_t number;
     std::string_view name;
 };
 constexpr AlgorithmName kAlgorithms[] = {
-    {1, "RSAMD5"},          {2, "DH"},
-    {3, "DSA"},             {5, "RSASHA1"},
-    {6, "DSA-NSEC3-SHA1"},  {7, "RSASHA1-NSEC3-SHA1"},
-    {8, "RSASHA256"},       {10, "RSASHA512"},
-    {12, "ECC-GOST"},       {13, "ECDSAP256SHA256"},
-    {14, "ECDSAP384SHA384"}, {15, "ED25519"},
-    {16, "ED448"},          {252, "INDIRECT"},
-    {253, "PRIVATEDNS"},    {254, "PRIVATEOID"},
+    {1, "RSAMD5"},
+    {2, "DH"},
+    {3, "DSA"},
+    {5, "RSASHA1"},
+    {6, "DSA-NSEC3-SHA1"},
+    {7, "RSASHA1-NSEC3-SHA1"},
+    {8, "RSASHA256"},
+    {10, "RSASHA512"},
+    {12, "ECC-GOST"},
+    {13, "ECDSAP256SHA256"},
+    {14, "ECDSAP384SHA384"},
+    {15, "ED25519"},
+    {16, "ED448"},
+    {252, "INDIRECT"},
+    {253, "PRIVATEDNS"},
+    {254, "PRIVATEOID"},
 };
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -81,8 +93,8 @@ Status parse_field(Field f, std::span<const TextToken> tokens, size_t& i, const 
             auto v = parse_unsigned<uint64_t>(t->text);
             uint64_t max = f == Field::U8 ? 0xFF : f == Field::U16 ? 0xFFFF : 0xFFFFFFFFull;
             if (!v || *v > max)
-                return token_error(*t, "expected a number from 0 to " + std::to_string(max) + ", found '" +
-                                           t->text + "'");
+                return token_error(
+                    *t, "expected a number from 0 to " + std::to_string(max) + ", found '" + t->text + "'");
             if (f == Field::U8) out.push_back(static_cast<uint8_t>(*v));
             if (f == Field::U16) put16(out, static_cast<uint16_t>(*v));
             if (f == Field::U32) put32(out, static_cast<uint32_t>(*v));
@@ -92,7 +104,8 @@ Status parse_field(Field f, std::span<const TextToken> tokens, size_t& i, const 
         case Field::Period: {
             if (!t) return missing("time value");
             auto v = parse_ttl(t->text);
-            if (!v) return token_error(*t, "expected a time value such as 3600 or 1h, found '" + t->text + "'");
+            if (!v)
+                return token_error(*t, "expected a time value such as 3600 or 1h, found '" + t->text + "'");
             put32(out, *v);
             ++i;
             return {};
@@ -100,7 +113,9 @@ Status parse_field(Field f, std::span<const TextToken> tokens, size_t& i, const 
         case Field::Algorithm: {
             if (!t) return missing("algorithm");
             auto v = algorithm_from_text(t->text);
-            if (!v) return token_error(*t, "expected a DNSSEC algorithm number or mnemonic, found '" + t->text + "'");
+            if (!v)
+                return token_error(*t,
+                                   "expected a DNSSEC algorithm number or mnemonic, found '" + t->text + "'");
             out.push_back(*v);
             ++i;
             return {};
@@ -183,7 +198,8 @@ Status parse_field(Field f, std::span<const TextToken> tokens, size_t& i, const 
             if (t->text != "-") {
                 auto parsed = from_hex(t->text);
                 if (!parsed || parsed->size() > 255)
-                    return token_error(*t, "expected hex salt of at most 255 bytes or '-', found '" + t->text + "'");
+                    return token_error(
+                        *t, "expected hex salt of at most 255 bytes or '-', found '" + t->text + "'");
                 data = std::move(*parsed);
             }
             out.push_back(static_cast<uint8_t>(data.size()));
@@ -205,7 +221,9 @@ Status parse_field(Field f, std::span<const TextToken> tokens, size_t& i, const 
             std::vector<RRType> types;
             for (; i < tokens.size(); ++i) {
                 auto v = type_from_text(tokens[i].text);
-                if (!v) return token_error(tokens[i], "expected an RR type in the bitmap, found '" + tokens[i].text + "'");
+                if (!v)
+                    return token_error(tokens[i],
+                                       "expected an RR type in the bitmap, found '" + tokens[i].text + "'");
                 types.push_back(*v);
             }
             Bytes bitmap = encode_type_bitmap(types);
@@ -215,7 +233,8 @@ Status parse_field(Field f, std::span<const TextToken> tokens, size_t& i, const 
         case Field::CaaTag: {
             if (!t) return missing("CAA tag");
             if (t->text.empty() || t->text.size() > 255 ||
-                !std::all_of(t->text.begin(), t->text.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
+                !std::all_of(t->text.begin(), t->text.end(),
+                             [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
                 return token_error(*t, "expected an alphanumeric CAA tag, found '" + t->text + "'");
             out.push_back(static_cast<uint8_t>(t->text.size()));
             out.insert(out.end(), t->text.begin(), t->text.end());
@@ -244,8 +263,10 @@ Status parse_field(Field f, std::span<const TextToken> tokens, size_t& i, const 
             std::string hex;
             bool good = t->text.size() == n * 3 - 1;
             for (size_t k = 0; good && k < t->text.size(); ++k) {
-                if (k % 3 == 2) good = t->text[k] == '-';
-                else hex.push_back(t->text[k]);
+                if (k % 3 == 2)
+                    good = t->text[k] == '-';
+                else
+                    hex.push_back(t->text[k]);
             }
             auto data = good ? from_hex(hex) : std::nullopt;
             if (!data) return token_error(*t, "expected xx-xx-... hex pairs, found '" + t->text + "'");
@@ -261,7 +282,8 @@ Status parse_field(Field f, std::span<const TextToken> tokens, size_t& i, const 
 Result<Bytes> generic_from_text(std::span<const TextToken> tokens) {
     if (tokens.size() < 2) return token_error(tokens[0], "'\\#' needs a length");
     auto length = parse_unsigned<uint32_t>(tokens[1].text);
-    if (!length || *length > 65535) return token_error(tokens[1], "expected an RDATA length, found '" + tokens[1].text + "'");
+    if (!length || *length > 65535)
+        return token_error(tokens[1], "expected an RDATA length, found '" + tokens[1].text + "'");
     std::string hex;
     for (size_t i = 2; i < tokens.size(); ++i) hex += tokens[i].text;
     auto data = from_hex(hex);
@@ -274,13 +296,19 @@ Result<Bytes> generic_from_text(std::span<const TextToken> tokens) {
 
 std::string print_field(Field f, ByteView d, size_t b, size_t e) {
     switch (f) {
-        case Field::U8: return std::to_string(d[b]);
-        case Field::Algorithm: return std::to_string(d[b]);
-        case Field::U16: return std::to_string(get16(d, b));
-        case Field::TypeCovered: return type_to_text(RRType(get16(d, b)));
+        case Field::U8:
+            return std::to_string(d[b]);
+        case Field::Algorithm:
+            return std::to_string(d[b]);
+        case Field::U16:
+            return std::to_string(get16(d, b));
+        case Field::TypeCovered:
+            return type_to_text(RRType(get16(d, b)));
         case Field::U32:
-        case Field::Period: return std::to_string(get32(d, b));
-        case Field::Time: return format_dnssec_time(from_wire_time(get32(d, b), now_unix()));
+        case Field::Period:
+            return std::to_string(get32(d, b));
+        case Field::Time:
+            return format_dnssec_time(from_wire_time(get32(d, b), now_unix()));
         case Field::Name:
         case Field::CompressibleName: {
             auto name = Name::from_wire(d.subspan(b, e - b));
@@ -302,10 +330,14 @@ std::string print_field(Field f, ByteView d, size_t b, size_t e) {
             }
             return out;
         }
-        case Field::Base64: return b == e ? std::string() : to_base64(d.subspan(b, e - b));
-        case Field::Hex: return b == e ? std::string() : to_hex(d.subspan(b, e - b), true);
-        case Field::HexLen8: return d[b] == 0 ? "-" : to_hex(d.subspan(b + 1, d[b]), true);
-        case Field::Base32Len8: return to_base32hex(d.subspan(b + 1, d[b]));
+        case Field::Base64:
+            return b == e ? std::string() : to_base64(d.subspan(b, e - b));
+        case Field::Hex:
+            return b == e ? std::string() : to_hex(d.subspan(b, e - b), true);
+        case Field::HexLen8:
+            return d[b] == 0 ? "-" : to_hex(d.subspan(b + 1, d[b]), true);
+        case Field::Base32Len8:
+            return to_base32hex(d.subspan(b + 1, d[b]));
         case Field::TypeBitmap: {
             std::string out;
             for (RRType t : decode_type_bitmap(d.subspan(b, e - b))) {
@@ -314,9 +346,12 @@ std::string print_field(Field f, ByteView d, size_t b, size_t e) {
             }
             return out;
         }
-        case Field::CaaTag: return std::string(reinterpret_cast<const char*>(&d[b + 1]), d[b]);
-        case Field::Text: return quote_text(std::string_view(reinterpret_cast<const char*>(&d[b]), e - b));
-        case Field::SvcParams: return svc_params_to_text(d.subspan(b, e - b));
+        case Field::CaaTag:
+            return std::string(reinterpret_cast<const char*>(&d[b + 1]), d[b]);
+        case Field::Text:
+            return quote_text(std::string_view(reinterpret_cast<const char*>(&d[b]), e - b));
+        case Field::SvcParams:
+            return svc_params_to_text(d.subspan(b, e - b));
         case Field::Eui48:
         case Field::Eui64: {
             std::string out;
@@ -344,14 +379,16 @@ Result<Bytes> rdata_from_text(RRType type, std::span<const TextToken> tokens, co
     const RdataSchema* schema = schema_for(type);
     if (!schema) {
         if (tokens.empty()) return make_error("missing RDATA");
-        return token_error(tokens[0], "type " + type_to_text(type) + " has no known presentation format; use '\\#'");
+        return token_error(tokens[0],
+                           "type " + type_to_text(type) + " has no known presentation format; use '\\#'");
     }
     Bytes out;
     size_t i = 0;
     for (Field f : schema->fields)
         if (auto s = parse_field(f, tokens, i, origin, out); !s) return s.error();
     if (i < tokens.size())
-        return token_error(tokens[i], "unexpected '" + tokens[i].text + "' after the RDATA of " + type_to_text(type));
+        return token_error(tokens[i],
+                           "unexpected '" + tokens[i].text + "' after the RDATA of " + type_to_text(type));
     if (out.size() > 65535) return token_error(tokens[0], "RDATA longer than 65535 bytes");
     if (auto s = validate_rdata(type, out); !s) return token_error(tokens[0], s.error().what);
     return out;
@@ -365,7 +402,8 @@ Result<Bytes> rdata_from_text(RRType type, std::string_view text, const Name& or
         size_t start = pos;
         while (pos < text.size() && text[pos] != ' ' && text[pos] != '\t') ++pos;
         if (pos > start)
-            tokens.push_back({std::string(text.substr(start, pos - start)), false, 1, static_cast<uint32_t>(start + 1)});
+            tokens.push_back(
+                {std::string(text.substr(start, pos - start)), false, 1, static_cast<uint32_t>(start + 1)});
     }
     return rdata_from_text(type, tokens, origin);
 }
@@ -412,12 +450,23 @@ std::optional<uint32_t> parse_ttl(std::string_view text) {
         }
         uint64_t unit;
         switch (c | 0x20) {
-            case 's': unit = 1; break;
-            case 'm': unit = 60; break;
-            case 'h': unit = 3600; break;
-            case 'd': unit = 86400; break;
-            case 'w': unit = 604800; break;
-            default: return std::nullopt;
+            case 's':
+                unit = 1;
+                break;
+            case 'm':
+                unit = 60;
+                break;
+            case 'h':
+                unit = 3600;
+                break;
+            case 'd':
+                unit = 86400;
+                break;
+            case 'w':
+                unit = 604800;
+                break;
+            default:
+                return std::nullopt;
         }
         if (!have_digits) return std::nullopt;
         total += current * unit;  // at most 2^32 * 604800: no 64-bit overflow while total stays below 2^31
@@ -426,8 +475,10 @@ std::optional<uint32_t> parse_ttl(std::string_view text) {
         have_digits = false;
         have_unit = true;
     }
-    if (have_digits) total += current;
-    else if (!have_unit) return std::nullopt;
+    if (have_digits)
+        total += current;
+    else if (!have_unit)
+        return std::nullopt;
     if (total > 0x7FFFFFFFull) return std::nullopt;  // RFC 2181 §8
     return static_cast<uint32_t>(total);
 }
@@ -459,7 +510,8 @@ Result<std::string> unescape_text(std::string_view text) {
         if (i + 1 >= text.size()) return make_error("dangling backslash");
         char c = text[i + 1];
         if (c >= '0' && c <= '9') {
-            if (i + 3 >= text.size() || text[i + 2] < '0' || text[i + 2] > '9' || text[i + 3] < '0' || text[i + 3] > '9')
+            if (i + 3 >= text.size() || text[i + 2] < '0' || text[i + 2] > '9' || text[i + 3] < '0' ||
+                text[i + 3] > '9')
                 return make_error("\\DDD escape needs three digits");
             int v = (c - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
             if (v > 255) return make_error("\\DDD escape above 255");

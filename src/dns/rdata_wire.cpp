@@ -10,32 +10,47 @@ namespace {
 size_t fixed_size(Field f) {
     switch (f) {
         case Field::U8:
-        case Field::Algorithm: return 1;
+        case Field::Algorithm:
+            return 1;
         case Field::U16:
-        case Field::TypeCovered: return 2;
+        case Field::TypeCovered:
+            return 2;
         case Field::U32:
         case Field::Period:
         case Field::Time:
-        case Field::Ipv4: return 4;
-        case Field::Ipv6: return 16;
-        case Field::Eui48: return 6;
-        case Field::Eui64: return 8;
-        default: return 0;
+        case Field::Ipv4:
+            return 4;
+        case Field::Ipv6:
+            return 16;
+        case Field::Eui48:
+            return 6;
+        case Field::Eui64:
+            return 8;
+        default:
+            return 0;
     }
 }
 
 const char* field_name(Field f) {
     switch (f) {
         case Field::Name:
-        case Field::CompressibleName: return "domain name";
+        case Field::CompressibleName:
+            return "domain name";
         case Field::CharString:
-        case Field::CharStrings: return "character-string";
-        case Field::HexLen8: return "salt";
-        case Field::Base32Len8: return "hashed owner name";
-        case Field::TypeBitmap: return "type bitmap";
-        case Field::CaaTag: return "CAA tag";
-        case Field::SvcParams: return "SvcParams";
-        default: return "field";
+        case Field::CharStrings:
+            return "character-string";
+        case Field::HexLen8:
+            return "salt";
+        case Field::Base32Len8:
+            return "hashed owner name";
+        case Field::TypeBitmap:
+            return "type bitmap";
+        case Field::CaaTag:
+            return "CAA tag";
+        case Field::SvcParams:
+            return "SvcParams";
+        default:
+            return "field";
     }
 }
 
@@ -48,7 +63,8 @@ Result<size_t> uncompressed_name_length(ByteView data, size_t offset) {
         uint8_t len = data[pos];
         if (len > Name::kMaxLabelLength) return make_error("compressed or bad label in RDATA name");
         pos += 1 + len;
-        if (pos - offset > Name::kMaxWireLength) return make_error("domain name in RDATA longer than 255 bytes");
+        if (pos - offset > Name::kMaxWireLength)
+            return make_error("domain name in RDATA longer than 255 bytes");
         if (len == 0) return pos - offset;
     }
 }
@@ -139,8 +155,8 @@ Result<Bytes> read_rdata(RRType type, ByteView message, size_t offset, size_t rd
     if (offset + rdlength > message.size()) return make_error("RDATA runs past the end of the message");
     const RdataSchema* schema = schema_for(type);
     bool has_names = schema && std::any_of(schema->fields.begin(), schema->fields.end(), [](Field f) {
-        return f == Field::Name || f == Field::CompressibleName;
-    });
+                         return f == Field::Name || f == Field::CompressibleName;
+                     });
     if (!has_names) {
         Bytes out(message.begin() + offset, message.begin() + offset + rdlength);
         if (auto s = validate_rdata(type, out); !s) return s.error();
@@ -159,7 +175,8 @@ Result<Bytes> read_rdata(RRType type, ByteView message, size_t offset, size_t rd
                 continue;
             }
             if (f == Field::CharString) {
-                if (pos >= end || pos + 1 + message[pos] > end) return make_error("bad character-string in RDATA");
+                if (pos >= end || pos + 1 + message[pos] > end)
+                    return make_error("bad character-string in RDATA");
                 out.insert(out.end(), message.begin() + pos, message.begin() + pos + 1 + message[pos]);
                 pos += 1 + message[pos];
                 continue;

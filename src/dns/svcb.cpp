@@ -14,8 +14,8 @@
 namespace danemail::dns {
 namespace {
 
-constexpr std::string_view kKeyNames[] = {"mandatory", "alpn", "no-default-alpn", "port",
-                                          "ipv4hint",  "ech",  "ipv6hint",        "dohpath", "ohttp"};
+constexpr std::string_view kKeyNames[] = {"mandatory", "alpn",     "no-default-alpn", "port", "ipv4hint",
+                                          "ech",       "ipv6hint", "dohpath",         "ohttp"};
 
 std::optional<uint16_t> key_from_text(std::string_view text) {
     for (size_t k = 0; k < std::size(kKeyNames); ++k)
@@ -24,7 +24,8 @@ std::optional<uint16_t> key_from_text(std::string_view text) {
         unsigned v = 0;
         auto digits = text.substr(3);
         auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-        if (ec == std::errc() && end == digits.data() + digits.size() && v < 65535) return static_cast<uint16_t>(v);
+        if (ec == std::errc() && end == digits.data() + digits.size() && v < 65535)
+            return static_cast<uint16_t>(v);
     }
     return std::nullopt;
 }
@@ -66,7 +67,8 @@ Result<Bytes> value_from_text(uint16_t key, std::string_view raw, const TextToke
             std::sort(keys.begin(), keys.end());
             if (std::adjacent_find(keys.begin(), keys.end()) != keys.end())
                 return error_at(t, "duplicate key in mandatory");
-            for (uint16_t k : keys) out.insert(out.end(), {static_cast<uint8_t>(k >> 8), static_cast<uint8_t>(k)});
+            for (uint16_t k : keys)
+                out.insert(out.end(), {static_cast<uint8_t>(k >> 8), static_cast<uint8_t>(k)});
             return out;
         }
         case 1: {  // alpn: length-prefixed protocol ids
@@ -135,13 +137,15 @@ std::string value_to_text(uint16_t key, ByteView v) {
     };
     switch (key) {
         case 0:
-            for (size_t p = 0; p + 1 < v.size(); p += 2) join(key_to_text(static_cast<uint16_t>(v[p] << 8 | v[p + 1])));
+            for (size_t p = 0; p + 1 < v.size(); p += 2)
+                join(key_to_text(static_cast<uint16_t>(v[p] << 8 | v[p + 1])));
             return out;
         case 1:
             for (size_t p = 0; p < v.size(); p += 1 + v[p])
                 join(escape_list_item(std::string_view(reinterpret_cast<const char*>(&v[p + 1]), v[p])));
             return "\"" + out + "\"";
-        case 3: return std::to_string(v[0] << 8 | v[1]);
+        case 3:
+            return std::to_string(v[0] << 8 | v[1]);
         case 4:
         case 6: {
             size_t n = key == 4 ? 4 : 16;
@@ -152,8 +156,10 @@ std::string value_to_text(uint16_t key, ByteView v) {
             }
             return out;
         }
-        case 5: return to_base64(v);
-        default: return quote_text(std::string_view(reinterpret_cast<const char*>(v.data()), v.size()));
+        case 5:
+            return to_base64(v);
+        default:
+            return quote_text(std::string_view(reinterpret_cast<const char*>(v.data()), v.size()));
     }
 }
 
@@ -176,11 +182,16 @@ bool value_well_formed(uint16_t key, ByteView v) {
             return true;
         }
         case 2:
-        case 8: return v.empty();
-        case 3: return v.size() == 2;
-        case 4: return !v.empty() && v.size() % 4 == 0;
-        case 6: return !v.empty() && v.size() % 16 == 0;
-        default: return true;
+        case 8:
+            return v.empty();
+        case 3:
+            return v.size() == 2;
+        case 4:
+            return !v.empty() && v.size() % 4 == 0;
+        case 6:
+            return !v.empty() && v.size() % 16 == 0;
+        default:
+            return true;
     }
 }
 
@@ -196,7 +207,8 @@ Status check_mandatory_keys_present(ByteView params) {
              pos += 4 + static_cast<size_t>(params[pos + 2] << 8 | params[pos + 3]))
             present = (params[pos] << 8 | params[pos + 1]) == wanted;
         if (!present)
-            return make_error("mandatory SvcParam " + key_to_text(static_cast<uint16_t>(wanted)) + " is missing");
+            return make_error("mandatory SvcParam " + key_to_text(static_cast<uint16_t>(wanted)) +
+                              " is missing");
     }
     return {};
 }
@@ -244,7 +256,8 @@ Result<Bytes> svc_params_from_text(std::span<const TextToken> tokens) {
                                static_cast<uint8_t>(value.size() >> 8), static_cast<uint8_t>(value.size())});
         out.insert(out.end(), value.begin(), value.end());
     }
-    if (auto s = validate_svc_params(out); !s) return tokens.empty() ? s.error() : error_at(tokens[0], s.error().what);
+    if (auto s = validate_svc_params(out); !s)
+        return tokens.empty() ? s.error() : error_at(tokens[0], s.error().what);
     return out;
 }
 

@@ -14,28 +14,72 @@ struct TypeName {
 };
 
 constexpr TypeName kTypeNames[] = {
-    {type::A, "A"},         {type::NS, "NS"},           {type::MD, "MD"},
-    {type::MF, "MF"},       {type::CNAME, "CNAME"},     {type::SOA, "SOA"},
-    {type::MB, "MB"},       {type::MG, "MG"},           {type::MR, "MR"},
-    {type::NULL_, "NULL"},  {type::WKS, "WKS"},         {type::PTR, "PTR"},
-    {type::HINFO, "HINFO"}, {type::MINFO, "MINFO"},     {type::MX, "MX"},
-    {type::TXT, "TXT"},     {type::RP, "RP"},           {type::AFSDB, "AFSDB"},
-    {type::X25, "X25"},     {type::ISDN, "ISDN"},       {type::RT, "RT"},
-    {type::NSAP, "NSAP"},   {type::NSAP_PTR, "NSAP-PTR"}, {type::SIG, "SIG"},
-    {type::KEY, "KEY"},     {type::PX, "PX"},           {type::GPOS, "GPOS"},
-    {type::AAAA, "AAAA"},   {type::LOC, "LOC"},         {type::NXT, "NXT"},
-    {type::SRV, "SRV"},     {type::NAPTR, "NAPTR"},     {type::KX, "KX"},
-    {type::CERT, "CERT"},   {type::A6, "A6"},           {type::DNAME, "DNAME"},
-    {type::OPT, "OPT"},     {type::APL, "APL"},         {type::DS, "DS"},
-    {type::SSHFP, "SSHFP"}, {type::IPSECKEY, "IPSECKEY"}, {type::RRSIG, "RRSIG"},
-    {type::NSEC, "NSEC"},   {type::DNSKEY, "DNSKEY"},   {type::DHCID, "DHCID"},
-    {type::NSEC3, "NSEC3"}, {type::NSEC3PARAM, "NSEC3PARAM"}, {type::TLSA, "TLSA"},
-    {type::SMIMEA, "SMIMEA"}, {type::HIP, "HIP"},       {type::CDS, "CDS"},
-    {type::CDNSKEY, "CDNSKEY"}, {type::OPENPGPKEY, "OPENPGPKEY"}, {type::CSYNC, "CSYNC"},
-    {type::ZONEMD, "ZONEMD"}, {type::SVCB, "SVCB"},     {type::HTTPS, "HTTPS"},
-    {type::SPF, "SPF"},     {type::EUI48, "EUI48"},     {type::EUI64, "EUI64"},
-    {type::TKEY, "TKEY"},   {type::TSIG, "TSIG"},       {type::IXFR, "IXFR"},
-    {type::AXFR, "AXFR"},   {type::ANY, "ANY"},         {type::URI, "URI"},
+    {type::A, "A"},
+    {type::NS, "NS"},
+    {type::MD, "MD"},
+    {type::MF, "MF"},
+    {type::CNAME, "CNAME"},
+    {type::SOA, "SOA"},
+    {type::MB, "MB"},
+    {type::MG, "MG"},
+    {type::MR, "MR"},
+    {type::NULL_, "NULL"},
+    {type::WKS, "WKS"},
+    {type::PTR, "PTR"},
+    {type::HINFO, "HINFO"},
+    {type::MINFO, "MINFO"},
+    {type::MX, "MX"},
+    {type::TXT, "TXT"},
+    {type::RP, "RP"},
+    {type::AFSDB, "AFSDB"},
+    {type::X25, "X25"},
+    {type::ISDN, "ISDN"},
+    {type::RT, "RT"},
+    {type::NSAP, "NSAP"},
+    {type::NSAP_PTR, "NSAP-PTR"},
+    {type::SIG, "SIG"},
+    {type::KEY, "KEY"},
+    {type::PX, "PX"},
+    {type::GPOS, "GPOS"},
+    {type::AAAA, "AAAA"},
+    {type::LOC, "LOC"},
+    {type::NXT, "NXT"},
+    {type::SRV, "SRV"},
+    {type::NAPTR, "NAPTR"},
+    {type::KX, "KX"},
+    {type::CERT, "CERT"},
+    {type::A6, "A6"},
+    {type::DNAME, "DNAME"},
+    {type::OPT, "OPT"},
+    {type::APL, "APL"},
+    {type::DS, "DS"},
+    {type::SSHFP, "SSHFP"},
+    {type::IPSECKEY, "IPSECKEY"},
+    {type::RRSIG, "RRSIG"},
+    {type::NSEC, "NSEC"},
+    {type::DNSKEY, "DNSKEY"},
+    {type::DHCID, "DHCID"},
+    {type::NSEC3, "NSEC3"},
+    {type::NSEC3PARAM, "NSEC3PARAM"},
+    {type::TLSA, "TLSA"},
+    {type::SMIMEA, "SMIMEA"},
+    {type::HIP, "HIP"},
+    {type::CDS, "CDS"},
+    {type::CDNSKEY, "CDNSKEY"},
+    {type::OPENPGPKEY, "OPENPGPKEY"},
+    {type::CSYNC, "CSYNC"},
+    {type::ZONEMD, "ZONEMD"},
+    {type::SVCB, "SVCB"},
+    {type::HTTPS, "HTTPS"},
+    {type::SPF, "SPF"},
+    {type::EUI48, "EUI48"},
+    {type::EUI64, "EUI64"},
+    {type::TKEY, "TKEY"},
+    {type::TSIG, "TSIG"},
+    {type::IXFR, "IXFR"},
+    {type::AXFR, "AXFR"},
+    {type::ANY, "ANY"},
+    {type::URI, "URI"},
     {type::CAA, "CAA"},
 };
 
@@ -87,12 +131,18 @@ std::optional<RRClass> class_from_text(std::string_view text) {
 
 std::string class_to_text(RRClass c) {
     switch (c.value) {
-        case 1: return "IN";
-        case 3: return "CH";
-        case 4: return "HS";
-        case 254: return "NONE";
-        case 255: return "ANY";
-        default: return "CLASS" + std::to_string(c.value);
+        case 1:
+            return "IN";
+        case 3:
+            return "CH";
+        case 4:
+            return "HS";
+        case 254:
+            return "NONE";
+        case 255:
+            return "ANY";
+        default:
+            return "CLASS" + std::to_string(c.value);
     }
 }
 

@@ -43,7 +43,9 @@ std::optional<RRType> type_from_text(std::string_view text);
 // Mnemonic if known, else "TYPEnnn".
 std::string type_to_text(RRType type);
 // True if `text` names a known mnemonic or TYPEnnn (used by the zone parser to find the type field).
-inline bool looks_like_type(std::string_view text) { return type_from_text(text).has_value(); }
+inline bool looks_like_type(std::string_view text) {
+    return type_from_text(text).has_value();
+}
 
 std::optional<RRClass> class_from_text(std::string_view text);
 std::string class_to_text(RRClass rclass);

@@ -9,8 +9,8 @@
 namespace danemail::dnssec {
 
 namespace algorithm {
-inline constexpr uint8_t RSASHA1 = 5, RSASHA1_NSEC3_SHA1 = 7, RSASHA256 = 8, RSASHA512 = 10, ECDSAP256SHA256 = 13,
-                         ECDSAP384SHA384 = 14, ED25519 = 15, ED448 = 16;
+inline constexpr uint8_t RSASHA1 = 5, RSASHA1_NSEC3_SHA1 = 7, RSASHA256 = 8, RSASHA512 = 10,
+                         ECDSAP256SHA256 = 13, ECDSAP384SHA384 = 14, ED25519 = 15, ED448 = 16;
 }
 
 bool can_sign(uint8_t algorithm);

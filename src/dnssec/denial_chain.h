@@ -26,13 +26,15 @@ bool node_has_signed_data(const ZoneIndex& zone, const ZoneNode& node);
 
 // One NSEC record per authoritative name and delegation point, in canonical order, next name wrapping to
 // the apex; TTL `ttl`. `node_of[i]` receives the node index of record i.
-std::vector<dns::Record> build_nsec_chain(const ZoneIndex& zone, uint32_t ttl, std::vector<uint32_t>* node_of);
+std::vector<dns::Record> build_nsec_chain(const ZoneIndex& zone, uint32_t ttl,
+                                          std::vector<uint32_t>* node_of);
 
 // One NSEC3 per name that needs one (authoritative names, delegations unless opted out, empty
 // non-terminals unless only derived from opted-out delegations), sorted by hash. Error on a hash collision.
 // `hashed_names`, when given, receives the unhashed name of each record.
 Result<std::vector<dns::Record>> build_nsec3_chain(const ZoneIndex& zone, const Nsec3Parameters& params,
-                                                   uint32_t ttl, std::vector<dns::Name>* hashed_names = nullptr);
+                                                   uint32_t ttl,
+                                                   std::vector<dns::Name>* hashed_names = nullptr);
 
 // The NSEC3 owner name for `name`: base32hex(hash).apex
 dns::Name nsec3_owner(const dns::Name& name, const dns::Name& apex, const Nsec3Parameters& params);

@@ -23,10 +23,10 @@ dns::Name name(const std::string& text) {
 }
 
 class KeyFiles : public ::testing::Test {
-  public:
+public:
     std::string path(const std::string& file) const { return (dir_ / file).string(); }
 
-  protected:
+protected:
     void SetUp() override {
         std::random_device random;
         dir_ = fs::temp_directory_path() / ("danemail-key-file-test-" + std::to_string(random()));

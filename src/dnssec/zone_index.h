@@ -47,7 +47,9 @@ public:
     std::span<const RRsetRange> rrsets() const { return rrsets_; }
     std::span<const ZoneNode> nodes() const { return nodes_; }
 
-    const dns::Name& owner(const ZoneNode& node) const { return records_[rrsets_[node.first_rrset].first].owner; }
+    const dns::Name& owner(const ZoneNode& node) const {
+        return records_[rrsets_[node.first_rrset].first].owner;
+    }
     std::span<const RRsetRange> rrsets_of(const ZoneNode& node) const {
         return std::span<const RRsetRange>(rrsets_).subspan(node.first_rrset, node.rrset_count);
     }

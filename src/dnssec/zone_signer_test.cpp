@@ -29,7 +29,8 @@ Record rr(const std::string& line) {
     EXPECT_TRUE(t) << type;
     auto rdata = dns::rdata_from_text(*t, rest, kApex);
     EXPECT_TRUE(rdata) << line << ": " << rdata.error().to_string();
-    return {*Name::from_text(owner, &kApex), *t, dns::rrclass::IN, static_cast<uint32_t>(std::stoul(ttl)), *rdata};
+    return {*Name::from_text(owner, &kApex), *t, dns::rrclass::IN, static_cast<uint32_t>(std::stoul(ttl)),
+            *rdata};
 }
 
 std::vector<Record> sample_zone() {
@@ -43,12 +44,12 @@ std::vector<Record> sample_zone() {
         rr("_25._tcp.mx 3600 TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
         rr("www 3600 CNAME mx"),
         rr("*.wild 3600 TXT \"wildcard\""),
-        rr("a.b.c.deep 3600 A 192.0.2.3"),                  // empty non-terminals b.c.deep, c.deep, deep
-        rr("secure 3600 NS ns.secure"),                     // secure delegation with in-bailiwick glue
+        rr("a.b.c.deep 3600 A 192.0.2.3"),  // empty non-terminals b.c.deep, c.deep, deep
+        rr("secure 3600 NS ns.secure"),     // secure delegation with in-bailiwick glue
         rr("secure 3600 DS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
         rr("ns.secure 3600 A 192.0.2.4"),
-        rr("insecure 3600 NS ns.elsewhere.test."),          // insecure delegation
-        rr("x.y.insecure2 3600 NS ns.elsewhere.test."),     // insecure delegation below ENTs
+        rr("insecure 3600 NS ns.elsewhere.test."),       // insecure delegation
+        rr("x.y.insecure2 3600 NS ns.elsewhere.test."),  // insecure delegation below ENTs
     };
 }
 
@@ -81,20 +82,24 @@ size_t count_rrsigs(const std::vector<Record>& zone, const std::string& owner, d
     Name name = *Name::from_text(owner, &kApex);
     size_t n = 0;
     for (const auto& r : zone)
-        if (r.type == dns::type::RRSIG && r.owner == name && dns::RrsigRdata::decode(r.rdata)->type_covered == covered) ++n;
+        if (r.type == dns::type::RRSIG && r.owner == name &&
+            dns::RrsigRdata::decode(r.rdata)->type_covered == covered)
+            ++n;
     return n;
 }
 
 TEST(CanonicalSortKey, MatchesCanonicalOrderOfRfc4034Example) {
     // RFC 4034 §6.1, in canonical order.
-    const char* names[] = {"example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.", "zABC.a.EXAMPLE.",
-                           "z.example.", "\\001.z.example.", "*.z.example.", "\\200.z.example."};
+    const char* names[] = {"example.",         "a.example.",      "yljkjljk.a.example.",
+                           "Z.a.example.",     "zABC.a.EXAMPLE.", "z.example.",
+                           "\\001.z.example.", "*.z.example.",    "\\200.z.example."};
     for (size_t i = 0; i + 1 < std::size(names); ++i) {
         Name a = *Name::from_text(names[i]), b = *Name::from_text(names[i + 1]);
         EXPECT_LT(canonical_compare(a, b), 0) << names[i] << " < " << names[i + 1];
         EXPECT_LT(canonical_sort_key(a), canonical_sort_key(b)) << names[i] << " < " << names[i + 1];
     }
-    EXPECT_EQ(canonical_sort_key(*Name::from_text("A.Example.")), canonical_sort_key(*Name::from_text("a.example.")));
+    EXPECT_EQ(canonical_sort_key(*Name::from_text("A.Example.")),
+              canonical_sort_key(*Name::from_text("a.example.")));
     // Escaped low bytes keep the order: "a" < "a\000" < "a\001" < "a\002".
     const char* low[] = {"a.", "a\\000.", "a\\001.", "a\\002.", "a\\000\\255."};
     EXPECT_LT(canonical_sort_key(*Name::from_text(low[0])), canonical_sort_key(*Name::from_text(low[1])));
@@ -144,11 +149,12 @@ TEST(ZoneSigner, SignsWhatIsAuthoritativeOnly) {
     EXPECT_EQ(count_rrsigs(zone, "secure", dns::type::DS), 1u);
     EXPECT_EQ(count_rrsigs(zone, "ns.secure", dns::type::A), 0u);  // glue
     EXPECT_EQ(count_rrsigs(zone, "insecure", dns::type::NS), 0u);
-    EXPECT_EQ(count_rrsigs(zone, "@", dns::type::DNSKEY), 1u);    // by the KSK only
-    EXPECT_EQ(count_rrsigs(zone, "@", dns::type::SOA), 1u);       // by the ZSK only
+    EXPECT_EQ(count_rrsigs(zone, "@", dns::type::DNSKEY), 1u);  // by the KSK only
+    EXPECT_EQ(count_rrsigs(zone, "@", dns::type::SOA), 1u);     // by the ZSK only
     EXPECT_EQ(count_rrsigs(zone, "*.wild", dns::type::TXT), 1u);
     for (const auto& r : zone) {
-        if (r.type == dns::type::RRSIG && dns::RrsigRdata::decode(r.rdata)->type_covered == dns::type::DNSKEY) {
+        if (r.type == dns::type::RRSIG &&
+            dns::RrsigRdata::decode(r.rdata)->type_covered == dns::type::DNSKEY) {
             EXPECT_EQ(dns::RrsigRdata::decode(r.rdata)->key_tag, keys[0].tag);
         }
     }
@@ -165,7 +171,8 @@ TEST(ZoneSigner, Nsec3ChainHasEmptyNonTerminalsAndHonoursOptOut) {
     policy.use_nsec3 = true;
     auto keys = make_keys(13);
     auto count_nsec3 = [](const std::vector<Record>& zone) {
-        return std::count_if(zone.begin(), zone.end(), [](const Record& r) { return r.type == dns::type::NSEC3; });
+        return std::count_if(zone.begin(), zone.end(),
+                             [](const Record& r) { return r.type == dns::type::NSEC3; });
     };
     auto full = sign(keys, policy);
     // Names: apex ns1 mx _25._tcp.mx (+ENT _tcp.mx) www *.wild (+ENT wild) a.b.c.deep (+ENTs b.c.deep c.deep
@@ -229,7 +236,8 @@ TEST(ZoneVerifier, DetectsAChangedRecord) {
         if (r.type == dns::type::A && r.owner == *Name::from_text("mx", &kApex)) r.rdata = {192, 0, 2, 99};
     auto report = verify_zone(zone, kApex, {});
     ASSERT_FALSE(report.ok());
-    EXPECT_NE(problems_text(report).find("mx.example. A: no valid signature"), std::string::npos) << problems_text(report);
+    EXPECT_NE(problems_text(report).find("mx.example. A: no valid signature"), std::string::npos)
+        << problems_text(report);
 }
 
 TEST(ZoneVerifier, DetectsExpiryAndNotYetValid) {
@@ -254,11 +262,13 @@ TEST(ZoneVerifier, DetectsBrokenNsecChainAndBitmap) {
     Name mx = *Name::from_text("mx", &kApex);
     std::erase_if(zone, [&](const Record& r) {
         return r.owner == mx && (r.type == dns::type::AAAA ||
-                                 (r.type == dns::type::RRSIG && dns::RrsigRdata::decode(r.rdata)->type_covered == dns::type::AAAA));
+                                 (r.type == dns::type::RRSIG &&
+                                  dns::RrsigRdata::decode(r.rdata)->type_covered == dns::type::AAAA));
     });
     auto report = verify_zone(zone, kApex, {});
     ASSERT_FALSE(report.ok());
-    EXPECT_NE(problems_text(report).find("lists AAAA but no such RRset exists"), std::string::npos) << problems_text(report);
+    EXPECT_NE(problems_text(report).find("lists AAAA but no such RRset exists"), std::string::npos)
+        << problems_text(report);
 
     // Remove one NSEC: the chain is broken.
     zone = sign(make_keys(13));
@@ -279,7 +289,8 @@ TEST(ZoneVerifier, DetectsMissingNsec3AtEmptyNonTerminal) {
     ASSERT_LT(zone.size(), before);
     auto report = verify_zone(zone, kApex, {});
     ASSERT_FALSE(report.ok());
-    EXPECT_NE(problems_text(report).find("missing NSEC3 record for the empty non-terminal c.deep.example."), std::string::npos)
+    EXPECT_NE(problems_text(report).find("missing NSEC3 record for the empty non-terminal c.deep.example."),
+              std::string::npos)
         << problems_text(report);
 }
 
@@ -302,9 +313,11 @@ TEST(ZoneVerifier, RejectsSignaturesOverGlue) {
     // Copy the signature of ns1's A over to the glue name: a signature over occluded data.
     Name ns1 = *Name::from_text("ns1", &kApex), glue = *Name::from_text("ns.secure", &kApex);
     for (const auto& r : std::vector<Record>(zone))
-        if (r.owner == ns1 && r.type == dns::type::RRSIG) zone.push_back({glue, r.type, r.rclass, r.ttl, r.rdata});
+        if (r.owner == ns1 && r.type == dns::type::RRSIG)
+            zone.push_back({glue, r.type, r.rclass, r.ttl, r.rdata});
     auto report = verify_zone(zone, kApex, {});
-    EXPECT_NE(problems_text(report).find("signature over occluded data"), std::string::npos) << problems_text(report);
+    EXPECT_NE(problems_text(report).find("signature over occluded data"), std::string::npos)
+        << problems_text(report);
 }
 
 }  // namespace

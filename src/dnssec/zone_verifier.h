@@ -15,10 +15,10 @@
 namespace danemail::dnssec {
 
 struct VerifyOptions {
-    UnixTime time = 0;                   // 0: now
-    std::vector<dns::DsRdata> anchors;   // DS records the zone's KSK must match (empty: not checked)
-    size_t max_problems = 200;           // stop collecting after this many
-    unsigned threads = 0;                // 0: one per core
+    UnixTime time = 0;                  // 0: now
+    std::vector<dns::DsRdata> anchors;  // DS records the zone's KSK must match (empty: not checked)
+    size_t max_problems = 200;          // stop collecting after this many
+    unsigned threads = 0;               // 0: one per core
 };
 
 struct VerifyProblem {
@@ -40,6 +40,7 @@ struct VerifyReport {
     bool ok() const { return problems.empty(); }
 };
 
-VerifyReport verify_zone(std::vector<dns::Record> records, const dns::Name& apex, const VerifyOptions& options);
+VerifyReport verify_zone(std::vector<dns::Record> records, const dns::Name& apex,
+                         const VerifyOptions& options);
 
 }  // namespace danemail::dnssec

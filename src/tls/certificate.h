@@ -30,7 +30,7 @@ using EvpPkeyPtr = std::unique_ptr<evp_pkey_st, EvpPkeyFree>;
 // A parsed X.509 certificate together with the exact DER it was read from and its SubjectPublicKeyInfo.
 // Move-only; copy() takes another reference to the same immutable certificate.
 class Certificate {
-  public:
+public:
     // Exactly one certificate; trailing bytes are an error. The DER kept is `der` itself, byte for byte,
     // so that a selector-0 digest covers what the peer sent (RFC 6698 §2.1.2).
     static Result<Certificate> from_der(ByteView der);
@@ -52,7 +52,7 @@ class Certificate {
 
     x509_st* x509() const { return cert_.get(); }  // borrowed; valid while this Certificate lives
 
-  private:
+private:
     Certificate(X509Ptr cert, Bytes der, Bytes spki_der)
         : cert_(std::move(cert)), der_(std::move(der)), spki_der_(std::move(spki_der)) {}
 
@@ -67,7 +67,7 @@ using CertificateChain = std::vector<Certificate>;
 
 // A public key, held as its SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).
 class PublicKey {
-  public:
+public:
     static Result<PublicKey> from_spki_der(ByteView der);
     // The public half of `key` (public or private; not taken over), re-encoded as a SubjectPublicKeyInfo.
     static Result<PublicKey> from_evp_pkey(evp_pkey_st* key);
@@ -76,7 +76,7 @@ class PublicKey {
     std::string algorithm() const;                        // "RSA", "EC", "ED25519", ...
     evp_pkey_st* evp_pkey() const { return key_.get(); }  // borrowed
 
-  private:
+private:
     PublicKey(EvpPkeyPtr key, Bytes spki_der) : key_(std::move(key)), spki_der_(std::move(spki_der)) {}
 
     EvpPkeyPtr key_;
@@ -85,14 +85,14 @@ class PublicKey {
 
 // A private key (which OpenSSL keeps together with its public half). Move-only.
 class PrivateKey {
-  public:
+public:
     // Takes ownership of `key`, which must hold a private key.
     explicit PrivateKey(EvpPkeyPtr key) : key_(std::move(key)) {}
 
     Result<PublicKey> public_key() const;
     evp_pkey_st* evp_pkey() const { return key_.get(); }  // borrowed
 
-  private:
+private:
     EvpPkeyPtr key_;
 };
 

@@ -24,7 +24,7 @@ namespace {
 
 // A byte buffer that is wiped when it goes away, for anything that may hold a private key.
 class WipedBuffer {
-  public:
+public:
     WipedBuffer() = default;
     explicit WipedBuffer(std::string text) : text_(std::move(text)) {}
     WipedBuffer(WipedBuffer&& other) noexcept : text_(std::move(other.text_)) {}
@@ -34,7 +34,7 @@ class WipedBuffer {
     std::string& text() { return text_; }
     std::string_view view() const { return text_; }
 
-  private:
+private:
     std::string text_;
 };
 

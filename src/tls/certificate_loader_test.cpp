@@ -24,7 +24,7 @@ std::string as_string(const Bytes& bytes) {
 
 // A scratch directory removed at the end of each test.
 class CertificateLoaderTest : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("danemail-tls-test-" + std::to_string(::getpid()));
         fs::create_directories(dir_);

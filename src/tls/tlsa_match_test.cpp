@@ -30,7 +30,7 @@ std::string notes_of(const TlsaChainCheck& check) {
 }
 
 class TlsaMatchTest : public ::testing::Test {
-  protected:
+protected:
     testing::TestPki pki_;
     CertificateChain chain_ = chain_of(pki_.chain_pem());
     UnixTime now_ = now_unix();

@@ -110,7 +110,6 @@ inline constexpr std::string_view kTruncatedRequest =
     "5a5a01000001000000000001076578616d706c6503636f6d000006000108747369672d6b65790000fa00ff0000000000"
     "2d0b686d61632d7368613235360000006553f100012c001047cc5bbe4f4e8a1d1b18ba207d5603055a5a00000000";
 
-inline constexpr std::string_view kTruncatedMac =
-    "47cc5bbe4f4e8a1d1b18ba207d560305";
+inline constexpr std::string_view kTruncatedMac = "47cc5bbe4f4e8a1d1b18ba207d560305";
 
 }  // namespace danemail::dnsserver::vectors
