@@ -1,6 +1,7 @@
 // Encoding and decoding of DNSKEY, RRSIG, DS, NSEC, NSEC3, NSEC3PARAM and SOA RDATA (RFC 4034, RFC 5155,
 // RFC 1035 §3.3.13). Decoders read untrusted data and check every length.
 #include "dns/dnssec_rdata.h"
+#include "base/byte_order.h"
 
 #include "dns/rdata.h"
 #include "dns/rdata_wire.h"
@@ -42,13 +43,6 @@ private:
     size_t pos_ = 0;
 };
 
-void put16(Bytes& out, uint16_t v) {
-    out.insert(out.end(), {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)});
-}
-void put32(Bytes& out, uint32_t v) {
-    put16(out, static_cast<uint16_t>(v >> 16));
-    put16(out, static_cast<uint16_t>(v));
-}
 void append(Bytes& out, ByteView data) {
     out.insert(out.end(), data.begin(), data.end());
 }

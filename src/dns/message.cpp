@@ -2,6 +2,7 @@
 // placement; RFC 2181 §9 and RFC 6891 §7 truncation; RFC 3597 §4 which embedded names may be compressed).
 // parse_message reads untrusted network bytes: every length and count is checked against the data.
 #include "dns/message.h"
+#include "base/byte_order.h"
 
 #include <algorithm>
 #include <cstring>
@@ -17,13 +18,6 @@ constexpr uint16_t kPointerTag = 0xC000;
 constexpr size_t kMaxPointerOffset = 0x3FFF;  // 14 bits (RFC 1035 §4.1.4)
 constexpr uint32_t kFnvBasis = 2166136261u;
 constexpr uint32_t kFnvPrime = 16777619u;
-
-uint16_t get16(ByteView wire, size_t pos) {
-    return static_cast<uint16_t>(wire[pos] << 8 | wire[pos + 1]);
-}
-uint32_t get32(ByteView wire, size_t pos) {
-    return static_cast<uint32_t>(get16(wire, pos)) << 16 | get16(wire, pos + 2);
-}
 
 Error error_at(size_t offset, std::string what) {
     return make_error("message offset " + std::to_string(offset), std::move(what));

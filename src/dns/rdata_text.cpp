@@ -1,6 +1,7 @@
 // RDATA presentation form ⇄ wire form, driven by the type schemas (RFC 1035 §5.1, RFC 3597 §5 for the
 // generic "\#" form, and each type's own RFC for its fields). Reads untrusted zone-file text.
 #include <arpa/inet.h>
+#include "base/byte_order.h"
 
 #include <algorithm>
 #include <cctype>
@@ -25,21 +26,6 @@ std::optional<T> parse_unsigned(std::string_view text) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
     return value;
-}
-
-void put16(Bytes& out, uint16_t v) {
-    out.push_back(static_cast<uint8_t>(v >> 8));
-    out.push_back(static_cast<uint8_t>(v));
-}
-void put32(Bytes& out, uint32_t v) {
-    put16(out, static_cast<uint16_t>(v >> 16));
-    put16(out, static_cast<uint16_t>(v));
-}
-uint16_t get16(ByteView d, size_t p) {
-    return static_cast<uint16_t>(d[p] << 8 | d[p + 1]);
-}
-uint32_t get32(ByteView d, size_t p) {
-    return static_cast<uint32_t>(get16(d, p)) << 16 | get16(d, p + 2);
 }
 
 struct AlgorithmName {

@@ -2,6 +2,7 @@
 // Records are matched as RRs are in DNS: owner case-insensitive, RDATA in canonical form (RFC 4034 §6.2).
 // Journal::decode reads a file back as untrusted bytes: lengths, counts, names and RDATA are all checked.
 #include "dnsserver/journal.h"
+#include "base/byte_order.h"
 
 #include <unordered_map>
 
@@ -16,15 +17,6 @@ constexpr std::string_view kJournalMagic = "DMJRNL01";
 constexpr size_t kSoaSerialOffsetFromEnd = 20;        // SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM: 5 × 4 bytes
 constexpr size_t kMinRecordSize = 1 + 2 + 2 + 4 + 2;  // root owner, type, class, TTL, RDLENGTH
 constexpr uint8_t kCompressionMask = 0xC0;
-
-void put16(Bytes& out, uint16_t v) {
-    out.push_back(static_cast<uint8_t>(v >> 8));
-    out.push_back(static_cast<uint8_t>(v));
-}
-void put32(Bytes& out, uint32_t v) {
-    put16(out, static_cast<uint16_t>(v >> 16));
-    put16(out, static_cast<uint16_t>(v));
-}
 
 // Identity of an RR without its TTL: lower-cased owner, type, class, canonical RDATA.
 std::string rr_key(const dns::Record& record) {

@@ -2,6 +2,7 @@
 // §5.1 TSIG placement). Input is untrusted: every read is bounds-checked, compression pointers in skipped
 // names must point backwards, and nothing is allocated.
 #include "dnsserver/query.h"
+#include "base/byte_order.h"
 
 namespace danemail::dnsserver {
 namespace {
@@ -14,10 +15,6 @@ constexpr size_t kOptionHeaderSize = 4;
 constexpr size_t kTsigTimeAndFudge = 8;
 constexpr size_t kCookieClientLength = 8;
 constexpr size_t kCookieMinLength = 16, kCookieMaxLength = 40;
-
-uint16_t get16(ByteView wire, size_t pos) {
-    return static_cast<uint16_t>(wire[pos] << 8 | wire[pos + 1]);
-}
 
 // Moves `pos` past a possibly compressed name without expanding it. False when the name runs past the end,
 // uses a reserved label type, points forwards, or is longer than 255 bytes.

@@ -2,6 +2,7 @@
 // §5.2.2.1 truncation, §5.3.1 multi-message streams, §5.3.2 error responses). HMAC through OpenSSL 3's
 // EVP_MAC with RAII handles; MACs are compared with CRYPTO_memcmp. Parses untrusted messages (find_tsig).
 #include "dnsserver/tsig.h"
+#include "base/byte_order.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -30,18 +31,6 @@ struct FreeWith {
 using MacPtr = std::unique_ptr<EVP_MAC, FreeWith<EVP_MAC, EVP_MAC_free>>;
 using MacCtxPtr = std::unique_ptr<EVP_MAC_CTX, FreeWith<EVP_MAC_CTX, EVP_MAC_CTX_free>>;
 
-uint16_t get16(ByteView wire, size_t pos) {
-    return static_cast<uint16_t>(wire[pos] << 8 | wire[pos + 1]);
-}
-
-void put16(Bytes& out, uint16_t value) {
-    out.push_back(static_cast<uint8_t>(value >> 8));
-    out.push_back(static_cast<uint8_t>(value));
-}
-void put32(Bytes& out, uint32_t value) {
-    put16(out, static_cast<uint16_t>(value >> 16));
-    put16(out, static_cast<uint16_t>(value));
-}
 void put48(Bytes& out, uint64_t value) {
     put16(out, static_cast<uint16_t>(value >> 32));
     put32(out, static_cast<uint32_t>(value));
