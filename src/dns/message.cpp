@@ -4,6 +4,8 @@
 #include "dns/message.h"
 #include "base/byte_order.h"
 
+#include <utility>
+
 #include <algorithm>
 #include <cstring>
 
@@ -155,15 +157,7 @@ std::string rcode_to_text(Rcode rcode) {
 }
 
 std::vector<Record>& Message::section(Section which) {
-    switch (which) {
-        case Section::Answer:
-            return answer;
-        case Section::Authority:
-            return authority;
-        case Section::Additional:
-            break;
-    }
-    return additional;
+    return const_cast<std::vector<Record>&>(std::as_const(*this).section(which));
 }
 
 const std::vector<Record>& Message::section(Section which) const {

@@ -38,6 +38,18 @@ TextToken& ZoneLexer::new_token(ZoneEntry& entry) {
     return token;
 }
 
+// Moves past a backslash escape, which stays raw in the token for the RDATA parser; an escaped newline
+// continues the word or string on the next line.
+void ZoneLexer::skip_escape() {
+    if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {
+        pos_ += 2;
+        ++line_;
+        line_start_ = pos_;
+    } else {
+        pos_ = pos_ + 2 < text_.size() ? pos_ + 2 : text_.size();
+    }
+}
+
 bool ZoneLexer::read_quoted(std::string& out) {
     const uint32_t open_line = line_, open_column = column();
     ++pos_;  // the opening quote
@@ -45,14 +57,7 @@ bool ZoneLexer::read_quoted(std::string& out) {
     while (pos_ < text_.size()) {
         char c = text_[pos_];
         if (c == '\\') {
-            // Escapes stay raw for the RDATA parser; an escaped newline continues the string.
-            if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {
-                pos_ += 2;
-                ++line_;
-                line_start_ = pos_;
-            } else {
-                pos_ = pos_ + 2 < text_.size() ? pos_ + 2 : text_.size();
-            }
+            skip_escape();
             continue;
         }
         if (c == '"') {
@@ -74,13 +79,7 @@ void ZoneLexer::read_word(TextToken& token) {
         char c = text_[pos_];
         if (ends_word(c)) break;
         if (c == '\\') {
-            if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {
-                pos_ += 2;
-                ++line_;
-                line_start_ = pos_;
-            } else {
-                pos_ = pos_ + 2 < text_.size() ? pos_ + 2 : text_.size();
-            }
+            skip_escape();
             continue;
         }
         if (c == '"') {

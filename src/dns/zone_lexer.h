@@ -36,6 +36,7 @@ public:
 private:
     TextToken& new_token(ZoneEntry& entry);
     // Appends the body of the quoted string opening at pos_ to `out`; false if it is not closed on its line.
+    void skip_escape();
     bool read_quoted(std::string& out);
     void read_word(TextToken& token);
     uint32_t column() const { return static_cast<uint32_t>(pos_ - line_start_ + 1); }
