@@ -42,12 +42,13 @@ Result<LoadedZone> load_served_zone(const DnsZoneConfig& config) {
     if (!records) return make_error(config.where, "zone file " + config.file + " has errors (see above)");
     dnssec::SigningPolicy policy;
     policy.use_nsec3 = config.nsec3;
-    policy.validity = config.validity_days * 86400u;
+    policy.validity = config.validity;
     auto signed_zone = dnssec::sign_zone(std::move(*records), *apex, *keys, policy);
     if (!signed_zone) return make_error(config.where, "signing: " + signed_zone.error().to_string());
     auto served = zone::ServedZone::build(*signed_zone, *apex);
     if (!served) return make_error(config.where, served.error().to_string());
-    return LoadedZone{std::move(*served), {*apex, std::move(*signed_zone)}};
+    return LoadedZone{std::move(*served),
+                      {*apex, std::make_shared<const std::vector<dns::Record>>(std::move(*signed_zone)), nullptr}};
 }
 
 struct LoadedZones {
@@ -58,7 +59,6 @@ struct LoadedZones {
 Result<LoadedZones> load_zone_set(const DnsConfig& config) {
     auto zones = std::make_shared<zone::ZoneSet>();
     auto transfers = std::make_shared<dnsserver::TransferZones>();
-    transfers->allowed_addresses = config.allow_transfer;
     for (const DnsZoneConfig& zone_config : config.zones) {
         auto loaded = load_served_zone(zone_config);
         if (!loaded) return loaded.error();

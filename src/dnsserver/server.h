@@ -15,6 +15,8 @@
 #include "base/result.h"
 #include "dns/name.h"
 #include "dns/record.h"
+#include "dnsserver/tsig_key.h"
+#include "zone/journal.h"
 #include "zone/zone_set.h"
 
 namespace danemail::dnsserver {
@@ -65,15 +67,25 @@ private:
     std::atomic<std::shared_ptr<const zone::ZoneSet>> zones_;
 };
 
-// What AXFR (RFC 5936) serves: each zone's signed records and the client addresses allowed to transfer
-// (RFC 5936 §5: access control is the primary's choice). Swapped whole on reload, like the ZoneSet.
+// A secondary allowed to transfer (RFC 5936 §5: access control is the primary's choice): its queries must
+// come from `address` and be signed with the TSIG key named `key` (RFC 8945).
+struct TransferPeer {
+    std::string address;  // numeric, as the peer address prints ("127.0.0.1", "::1")
+    dns::Name key;
+};
+
+// What AXFR (RFC 5936) and IXFR (RFC 1995) serve: each zone's signed records and its journal, the
+// secondaries allowed to transfer, and the TSIG keys the server knows. Swapped whole on reload, like the
+// ZoneSet; a zone's records and journal are shared between snapshots until that zone changes.
 struct TransferZones {
     struct Zone {
         dns::Name apex;
-        std::vector<dns::Record> records;  // the signed zone, SOA included
+        std::shared_ptr<const std::vector<dns::Record>> records;  // the signed zone, SOA included
+        std::shared_ptr<const zone::Journal> journal;             // for IXFR; null: AXFR form only
     };
     std::vector<Zone> zones;
-    std::vector<std::string> allowed_addresses;  // numeric, as the peer address prints ("127.0.0.1", "::1")
+    std::vector<TransferPeer> peers;
+    std::vector<TsigKey> keys;
 
     const Zone* find(const dns::Name& apex) const {
         for (const Zone& zone : zones)

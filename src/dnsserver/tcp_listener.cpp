@@ -69,7 +69,7 @@ std::vector<Bytes> transfer_messages(ByteView query, const tcp::endpoint& peer,
     if (peer.address().is_v6() && peer.address().to_v6().is_v4_mapped())
         address = asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6()).to_string();
     bool allowed = false;
-    for (const std::string& a : snapshot->allowed_addresses) allowed = allowed || a == address;
+    for (const TransferPeer& p : snapshot->peers) allowed = allowed || p.address == address;
     if (!allowed) return {};
     auto message = dns::parse_message(query);
     if (!message || message->questions.size() != 1) return {};
@@ -79,7 +79,7 @@ std::vector<Bytes> transfer_messages(ByteView query, const tcp::endpoint& peer,
     if (zone == nullptr) return {};
     TransferOptions options;
     if (message->edns) options.edns = &*message->edns;
-    auto messages = axfr_response(*message, zone->records, options);
+    auto messages = axfr_response(*message, *zone->records, options);
     if (!messages) return {};
     return std::move(*messages);
 }

@@ -15,10 +15,19 @@
 #include "base/time.h"
 #include "dns/message.h"
 #include "dns/record.h"
-#include "dnsserver/journal.h"
+#include "zone/journal.h"
 #include "dnsserver/tsig.h"
 
 namespace danemail::dnsserver {
+
+// Transfers speak in the zone journal's terms.
+using zone::apply_diff;
+using zone::condense_diffs;
+using zone::diff_zones;
+using zone::find_soa;
+using zone::Journal;
+using zone::soa_serial;
+using zone::ZoneDiff;
 
 enum class TransferKind : uint8_t {
     Axfr,      // the whole zone between two copies of its SOA (also IXFR's fallback)

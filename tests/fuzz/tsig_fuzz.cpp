@@ -10,7 +10,7 @@
 
 #include "../vectors/tsig_vectors.h"
 #include "dns/message.h"
-#include "dnsserver/journal.h"
+#include "zone/journal.h"
 #include "dnsserver/transfer_reader.h"
 #include "dnsserver/tsig.h"
 
@@ -108,7 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             break;
         }
         case kJournal: {
-            auto journal = Journal::decode(input);
+            auto journal = zone::Journal::decode(input);
             if (journal && journal->encode() != Bytes(input.begin(), input.end()))
                 fail("a decoded journal does not encode to the same bytes");
             break;

@@ -1,6 +1,6 @@
 // Zone diffs and the IXFR journal (RFC 1995 §4): computing, applying and condensing diffs, the serial chain,
 // trimming, and the file format read back from good and damaged bytes.
-#include "dnsserver/journal.h"
+#include "zone/journal.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include "base/file_io.h"
 #include "dns/rdata.h"
 
-namespace danemail::dnsserver {
+namespace danemail::zone {
 namespace {
 
 using dns::Name;
@@ -231,4 +231,4 @@ TEST(Journal, DamagedFilesAreRejectedWithTheirOffset) {
 }
 
 }  // namespace
-}  // namespace danemail::dnsserver
+}  // namespace danemail::zone

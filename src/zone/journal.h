@@ -2,7 +2,6 @@
 // computing, applying and condensing diffs, and the Journal that keeps a zone's recent diffs in memory and
 // in a file (a small length-prefixed binary format, written atomically). The file is read back as untrusted
 // input: every length and count is checked, and errors name the byte offset.
-// Depends only on src/dns and src/base, so it can move down to src/zone with the inline signer.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +15,7 @@
 #include "base/result.h"
 #include "dns/record.h"
 
-namespace danemail::dnsserver {
+namespace danemail::zone {
 
 // One step from a zone version to the next: the records removed and added, framed by the two SOA records
 // (the SOA change itself is not listed in removed/added).
@@ -89,4 +88,4 @@ private:
     size_t record_count_ = 0;
 };
 
-}  // namespace danemail::dnsserver
+}  // namespace danemail::zone

@@ -1,7 +1,7 @@
 // Zone diffs and the IXFR journal (RFC 1995 §4 difference sequences, §5 purging; RFC 1982 serial order).
 // Records are matched as RRs are in DNS: owner case-insensitive, RDATA in canonical form (RFC 4034 §6.2).
 // Journal::decode reads a file back as untrusted bytes: lengths, counts, names and RDATA are all checked.
-#include "dnsserver/journal.h"
+#include "zone/journal.h"
 #include "base/byte_order.h"
 
 #include <unordered_map>
@@ -10,7 +10,7 @@
 #include "base/time.h"
 #include "dns/rdata.h"
 
-namespace danemail::dnsserver {
+namespace danemail::zone {
 namespace {
 
 constexpr std::string_view kJournalMagic = "DMJRNL01";
@@ -358,4 +358,4 @@ Result<Journal> Journal::load(const std::string& path) {
     return decode(as_bytes(*content), path);
 }
 
-}  // namespace danemail::dnsserver
+}  // namespace danemail::zone
