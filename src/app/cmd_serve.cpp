@@ -13,6 +13,7 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/zone_input.h"
+#include "base/file_io.h"
 #include "dnssec/key_file.h"
 #include "dnssec/zone_signer.h"
 #include "dnsserver/server.h"
@@ -33,22 +34,29 @@ struct LoadedZone {
 Result<LoadedZone> load_served_zone(const DnsZoneConfig& config) {
     auto apex = parse_zone_name(config.name);
     if (!apex) return make_error(config.where, "zone name '" + config.name + "' is not a domain name");
-    auto keys = dnssec::read_zone_keys(config.keys, *apex);
-    if (!keys) return make_error(config.where, keys.error().to_string());
-    if (keys->empty())
-        return make_error(config.where, "no keys for " + apex->to_text() + " in " + config.keys +
-                                            " (create them with `danemail key generate`)");
     auto records = load_zone(config.file, *apex, true);
     if (!records) return make_error(config.where, "zone file " + config.file + " has errors (see above)");
-    dnssec::SigningPolicy policy;
-    policy.use_nsec3 = config.nsec3;
-    policy.validity = config.validity;
-    auto signed_zone = dnssec::sign_zone(std::move(*records), *apex, *keys, policy);
-    if (!signed_zone) return make_error(config.where, "signing: " + signed_zone.error().to_string());
-    auto served = zone::ServedZone::build(*signed_zone, *apex);
+    std::vector<dns::Record> served_records;
+    if (config.signing == ZoneSigning::Inline) {
+        auto keys = dnssec::read_zone_keys(config.keys, *apex);
+        if (!keys) return make_error(config.where, keys.error().to_string());
+        if (keys->empty())
+            return make_error(config.where, "no keys for " + apex->to_text() + " in " + config.keys +
+                                                " (create them with `danemail key generate`)");
+        dnssec::SigningPolicy policy;
+        policy.use_nsec3 = config.nsec3;
+        policy.validity = config.validity;
+        auto signed_zone = dnssec::sign_zone(std::move(*records), *apex, *keys, policy);
+        if (!signed_zone) return make_error(config.where, "signing: " + signed_zone.error().to_string());
+        served_records = std::move(*signed_zone);
+    } else {
+        served_records = std::move(*records);  // presigned elsewhere, or served unsigned
+    }
+    auto served = zone::ServedZone::build(served_records, *apex);
     if (!served) return make_error(config.where, served.error().to_string());
-    return LoadedZone{std::move(*served),
-                      {*apex, std::make_shared<const std::vector<dns::Record>>(std::move(*signed_zone)), nullptr}};
+    return LoadedZone{
+        std::move(*served),
+        {*apex, std::make_shared<const std::vector<dns::Record>>(std::move(served_records)), nullptr}};
 }
 
 struct LoadedZones {
@@ -59,6 +67,20 @@ struct LoadedZones {
 Result<LoadedZones> load_zone_set(const DnsConfig& config) {
     auto zones = std::make_shared<zone::ZoneSet>();
     auto transfers = std::make_shared<dnsserver::TransferZones>();
+    if (!config.tsig_keys.empty()) {
+        auto text = read_file(config.tsig_keys);
+        if (!text) return text.error();
+        auto keys = dnsserver::parse_tsig_keys(*text, config.tsig_keys);
+        if (!keys) return keys.error();
+        transfers->keys = std::move(*keys);
+    }
+    for (const SecondaryConfig& secondary : config.secondaries) {
+        auto key = dns::Name::from_text(secondary.key.back() == '.' ? secondary.key : secondary.key + ".");
+        if (!key || !dnsserver::find_tsig_key(transfers->keys, *key))
+            return make_error(secondary.where,
+                              "TSIG key '" + secondary.key + "' is not in " + config.tsig_keys);
+        transfers->peers.push_back({secondary.address, *key});
+    }
     for (const DnsZoneConfig& zone_config : config.zones) {
         auto loaded = load_served_zone(zone_config);
         if (!loaded) return loaded.error();

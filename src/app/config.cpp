@@ -74,12 +74,14 @@ public:
         if (node == nullptr) return fallback;
         Result<uint32_t> value = make_error(key, "");
         if (auto number = node->value<int64_t>(); node->is_integer() && number) {
-            if (*number < 0 || *number > UINT32_MAX) return error_at(node, std::string(key) + ": out of range");
+            if (*number < 0 || *number > UINT32_MAX)
+                return error_at(node, std::string(key) + ": out of range");
             value = static_cast<uint32_t>(*number);
         } else if (auto text = node->value<std::string>(); node->is_string() && text) {
             value = parse_duration(*text);
         } else {
-            return error_at(node, std::string(key) + ": expected a duration such as \"14d\", \"12h\" or 3600");
+            return error_at(node,
+                            std::string(key) + ": expected a duration such as \"14d\", \"12h\" or 3600");
         }
         if (!value) return error_at(node, std::string(key) + ": " + value.error().what);
         if (*value != 0 && *value < minimum)
@@ -93,7 +95,8 @@ public:
         const toml::node* node = table.get(key);
         if (node == nullptr) return out;
         const toml::array* list = node->as_array();
-        if (list == nullptr) return error_at(node, std::string(key) + ": expected an array such as " + example);
+        if (list == nullptr)
+            return error_at(node, std::string(key) + ": expected an array such as " + example);
         for (const toml::node& item : *list) {
             auto text = item.value<std::string>();
             if (!item.is_string() || !text || text->empty())
@@ -107,8 +110,8 @@ public:
         const toml::table* table = node.as_table();
         if (table == nullptr) return error_at(&node, "[[dns.zone]]: expected a table");
         if (auto s = only_keys(*table,
-                               {"name", "file", "signing", "keys", "nsec3", "algorithm", "validity", "refresh",
-                                "zsk_lifetime", "ksk_lifetime", "parents", "ds_ttl"},
+                               {"name", "file", "signing", "keys", "nsec3", "algorithm", "validity",
+                                "refresh", "zsk_lifetime", "ksk_lifetime", "parents", "ds_ttl"},
                                "[[dns.zone]]");
             !s)
             return s.error();
@@ -128,15 +131,17 @@ public:
         } else if (*signing == "off") {
             zone.signing = ZoneSigning::Off;
         } else if (!signing->empty() && *signing != "inline") {
-            return error_at(table->get("signing"),
-                            "signing: expected \"inline\", \"presigned\" or \"off\", not \"" + *signing + "\"");
+            return error_at(
+                table->get("signing"),
+                "signing: expected \"inline\", \"presigned\" or \"off\", not \"" + *signing + "\"");
         }
         auto keys = string(*table, "keys", section, false);
         if (!keys) return keys.error();
         std::string apex = zone.name;
         if (!apex.empty() && apex.back() == '.') apex.pop_back();
-        zone.keys = keys->empty() ? (std::filesystem::path(state) / "keys" / (apex.empty() ? "root" : apex)).string()
-                                  : resolve(*keys);
+        zone.keys = keys->empty()
+                        ? (std::filesystem::path(state) / "keys" / (apex.empty() ? "root" : apex)).string()
+                        : resolve(*keys);
         auto nsec3 = boolean(*table, "nsec3", false);
         if (!nsec3) return nsec3.error();
         zone.nsec3 = *nsec3;
@@ -209,9 +214,8 @@ public:
     Result<DnsConfig> dns(const toml::node& node) const {
         const toml::table* table = node.as_table();
         if (table == nullptr) return error_at(&node, "dns: expected a table ([dns])");
-        if (auto s = only_keys(*table,
-                               {"listen", "workers", "state", "control", "tsig_keys", "secondary", "zone"},
-                               "[dns]");
+        if (auto s = only_keys(
+                *table, {"listen", "workers", "state", "control", "tsig_keys", "secondary", "zone"}, "[dns]");
             !s)
             return s.error();
         DnsConfig config;
@@ -246,13 +250,14 @@ public:
         if (!tsig_keys->empty()) config.tsig_keys = resolve(*tsig_keys);
         if (const toml::node* secondaries = table->get("secondary")) {
             const toml::array* list = secondaries->as_array();
-            if (list == nullptr) return error_at(secondaries, "dns.secondary: expected [[dns.secondary]] tables");
+            if (list == nullptr)
+                return error_at(secondaries, "dns.secondary: expected [[dns.secondary]] tables");
             for (const toml::node& entry : *list) {
                 auto secondary = this->secondary(entry);
                 if (!secondary) return secondary.error();
                 if (config.tsig_keys.empty())
-                    return error_at(&entry, "[[dns.secondary]] " + secondary->address +
-                                                ": key '" + secondary->key +
+                    return error_at(&entry, "[[dns.secondary]] " + secondary->address + ": key '" +
+                                                secondary->key +
                                                 "' needs a key file: set tsig_keys in [dns]");
                 config.secondaries.push_back(std::move(*secondary));
             }
@@ -291,12 +296,23 @@ Result<uint32_t> parse_duration(const std::string& text) {
     uint64_t unit = 1;
     if (i + 1 == text.size()) {
         switch (text[i]) {
-            case 's': unit = 1; break;
-            case 'm': unit = 60; break;
-            case 'h': unit = 3600; break;
-            case 'd': unit = 86400; break;
-            case 'w': unit = 7 * 86400; break;
-            default: return make_error(text, expected);
+            case 's':
+                unit = 1;
+                break;
+            case 'm':
+                unit = 60;
+                break;
+            case 'h':
+                unit = 3600;
+                break;
+            case 'd':
+                unit = 86400;
+                break;
+            case 'w':
+                unit = 7 * 86400;
+                break;
+            default:
+                return make_error(text, expected);
         }
     } else if (i != text.size()) {
         return make_error(text, expected);

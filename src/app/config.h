@@ -24,8 +24,8 @@ struct DnsZoneConfig {
     std::string name;  // the apex, e.g. "example.com"
     std::string file;  // the operator's zone file (unsigned unless signing = "presigned")
     ZoneSigning signing = ZoneSigning::Inline;
-    std::string keys;    // the zone's BIND-format key files; default <state>/keys/<zone>
-    bool nsec3 = false;  // NSEC3 (RFC 5155, RFC 9276 parameters) instead of NSEC
+    std::string keys;        // the zone's BIND-format key files; default <state>/keys/<zone>
+    bool nsec3 = false;      // NSEC3 (RFC 5155, RFC 9276 parameters) instead of NSEC
     uint8_t algorithm = 13;  // for keys danemail generates (ECDSA P-256 SHA-256)
 
     // Signature timing: each RRSIG is valid for `validity` (expiry jittered back by up to a tenth) and made
@@ -57,8 +57,8 @@ struct SecondaryConfig {
 };
 
 struct DnsConfig {
-    std::vector<std::string> listen;  // "127.0.0.1:53", "[::1]:53": UDP and TCP
-    unsigned workers = 0;             // UDP worker threads; 0: one per core
+    std::vector<std::string> listen;          // "127.0.0.1:53", "[::1]:53": UDP and TCP
+    unsigned workers = 0;                     // UDP worker threads; 0: one per core
     std::string state = "/var/lib/danemail";  // keys, signed zones, journals, the control socket
     std::string control;                      // the control socket; default <state>/control.sock
     std::string tsig_keys;                    // TSIG keys in BIND syntax (tsig-keygen's output)

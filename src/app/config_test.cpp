@@ -116,17 +116,20 @@ TEST_F(ConfigTest, ErrorsNameFileAndLine) {
          ":7", "validity"},
         {"[dns]\nlisten = [\"127.0.0.1:53\"]\n[[dns.zone]]\nname = \"a\"\nfile = \"z\"\nrefresh = \"20d\"\n",
          ":6", "refresh: must be more than 0 and less than validity"},
-        {"[dns]\nlisten = [\"127.0.0.1:53\"]\n[[dns.zone]]\nname = \"a\"\nfile = \"z\"\nzsk_lifetime = \"3x\"\n",
+        {"[dns]\nlisten = [\"127.0.0.1:53\"]\n[[dns.zone]]\nname = \"a\"\nfile = \"z\"\nzsk_lifetime = "
+         "\"3x\"\n",
          ":6", "zsk_lifetime: expected a duration"},
         {"[dns]\nlisten = [\"127.0.0.1:53\"]\n[[dns.zone]]\nname = \"a\"\nfile = \"z\"\nsigning = \"yes\"\n",
          ":6", "signing: expected"},
-        {"[dns]\nlisten = [\"127.0.0.1:53\"]\ntsig_keys = \"k\"\n[[dns.secondary]]\naddress = \"127.0.0.2\"\n", ":4",
-         "missing key 'key'"},
-        {"[dns]\nlisten = [\"127.0.0.1:53\"]\n[[dns.secondary]]\naddress = \"127.0.0.2\"\nkey = \"x\"\n", ":3",
-         "set tsig_keys"},
+        {"[dns]\nlisten = [\"127.0.0.1:53\"]\ntsig_keys = \"k\"\n[[dns.secondary]]\naddress = "
+         "\"127.0.0.2\"\n",
+         ":4", "missing key 'key'"},
+        {"[dns]\nlisten = [\"127.0.0.1:53\"]\n[[dns.secondary]]\naddress = \"127.0.0.2\"\nkey = \"x\"\n",
+         ":3", "set tsig_keys"},
         {"[dns]\nlisten = [\"127.0.0.1:53\"\n", ":2", ""},  // TOML syntax error
         {"[mail]\n", ":1", "unknown key 'mail'"},
-        {"[dns]\nlisten = [\"127.0.0.1:53\"]\ntsig_keys = \"k\"\n[[dns.secondary]]\naddress = \"ns2.example\"\nkey = \"x\"\n",
+        {"[dns]\nlisten = [\"127.0.0.1:53\"]\ntsig_keys = \"k\"\n[[dns.secondary]]\naddress = "
+         "\"ns2.example\"\nkey = \"x\"\n",
          ":5", "address: expected a numeric"},
     };
     for (const Case& c : cases) {

@@ -50,6 +50,12 @@ def free_port():
     pytest.fail("no free port on 127.0.0.1")
 
 
+# The TSIG key (RFC 8945) the secondary at 127.0.0.2 signs its transfers with.
+TSIG_NAME = "xfr-key"
+TSIG_SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ="
+TSIG_KEY_TEXT = f'key "{TSIG_NAME}" {{ algorithm hmac-sha256; secret "{TSIG_SECRET}"; }};\n'
+
+
 def write_setup(directory: Path, danemail, port: int, zone_text: str = ZONE_TEXT):
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "zone.db").write_text(zone_text)
@@ -57,18 +63,25 @@ def write_setup(directory: Path, danemail, port: int, zone_text: str = ZONE_TEXT
     if not keys.exists():
         run([danemail, "key", "generate", "--zone", ZONE, "--role", "ksk", "--dir", keys])
         run([danemail, "key", "generate", "--zone", ZONE, "--role", "zsk", "--dir", keys])
+    (directory / "tsig.keys").write_text(TSIG_KEY_TEXT)
     config = directory / "danemail.toml"
     config.write_text(f"""[dns]
 listen = ["127.0.0.1:{port}", "[::1]:{port}"]
 workers = 2
-allow_transfer = ["127.0.0.2"]
+state = "state"
+tsig_keys = "tsig.keys"
+
+[[dns.secondary]]
+address = "127.0.0.2"
+key = "{TSIG_NAME}"
+notify = false
 
 [[dns.zone]]
 name = "{ZONE}"
 file = "zone.db"
 keys = "keys"
 nsec3 = true
-validity_days = 14
+validity = "14d"
 """)
     return config
 
