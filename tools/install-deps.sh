@@ -6,7 +6,7 @@ set -eu
 BUILD="cmake ninja-build g++ clang libclang-rt-14-dev pkg-config libssl-dev libfmt-dev libcli11-dev
   nlohmann-json3-dev libtomlplusplus-dev libboost1.81-dev libgtest-dev libgmock-dev libbenchmark-dev openssl"
 JUDGES="bind9-utils bind9-dnsutils ldnsutils knot-dnsutils knot-dnssecutils hash-slinger python3 python3-pytest
-  python3-dnspython python3-cryptography time faketime"
+  python3-dnspython python3-cryptography time faketime unbound nsd knot dnsperf"
 
 missing=""
 for p in $BUILD $JUDGES; do
