@@ -125,6 +125,8 @@ private:
         rdatas.reserve(job.records.size());
         for (const auto& r : job.records) rdatas.push_back(r.rdata);
         std::vector<Bytes> canonical = canonical_rdatas(first.type, rdatas);
+        RRsetDigest digest{};
+        if (policy_.reuse) digest = rrset_digest(first.owner, first.type, first.rclass, first.ttl, canonical);
 
         uint32_t jitter = policy_.jitter ? policy_.jitter : policy_.validity / 10;
         uint32_t spread = jitter ? static_cast<uint32_t>(random() % (jitter + 1)) : 0;
@@ -136,6 +138,13 @@ private:
         rrsig.expiration = to_wire_time(now_ + policy_.validity - spread);
         rrsig.signer = apex_;
         for (size_t k = 0; k < keys.size(); ++k) {
+            if (policy_.reuse) {
+                if (const Bytes* kept = policy_.reuse->find(digest, keys[k]->dnskey.algorithm, keys[k]->tag)) {
+                    out[job.first_slot - slot_base + k] = *kept;
+                    reused_.fetch_add(1, std::memory_order_relaxed);
+                    continue;
+                }
+            }
             rrsig.algorithm = keys[k]->dnskey.algorithm;
             rrsig.key_tag = keys[k]->tag;
             Bytes data = rrset_signed_data(rrsig, first.owner, first.rclass, canonical);
@@ -149,6 +158,11 @@ private:
         return {};
     }
 
+public:
+    size_t reused() const { return reused_.load(); }
+
+private:
+    std::atomic<size_t> reused_{0};
     const dns::Name& apex_;
     const KeySets& keys_;
     const SigningPolicy& policy_;
@@ -202,7 +216,10 @@ Status sign_zone_to(std::vector<dns::Record> records, const dns::Name& apex, std
     for (const auto& key : keys) {
         if (!is_published(key, now)) continue;
         records.push_back({apex, dns::type::DNSKEY, dns::rrclass::IN, dnskey_ttl, key.dnskey_rdata()});
-        if (policy.publish_cds && key.is_ksk()) {
+        bool cds = policy.publish_cds ? key.is_ksk()
+                                      : std::find(policy.cds_key_tags.begin(), policy.cds_key_tags.end(),
+                                                  key.tag) != policy.cds_key_tags.end();
+        if (cds) {
             // RFC 7344 §4: the child's signal of the DS set it wants; RFC 8078 §3 for the parent's use of it.
             auto cds = make_ds(apex, key.dnskey_rdata(), digest::SHA256);
             if (!cds) return cds.error();
@@ -310,6 +327,7 @@ Status sign_zone_to(std::vector<dns::Record> records, const dns::Name& apex, std
         stats->rrsets_signed = jobs.size();
         stats->signatures = slots;
         stats->denial_records = chain.size();
+        stats->signatures_reused = signer.reused();
         stats->serial = soa_fields->serial;
     }
     return {};

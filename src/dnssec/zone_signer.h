@@ -15,6 +15,7 @@
 #include "dns/record.h"
 #include "dnssec/denial_chain.h"
 #include "dnssec/key.h"
+#include "dnssec/signature_reuse.h"
 
 namespace danemail::dnssec {
 
@@ -28,6 +29,11 @@ struct SigningPolicy {
     uint32_t inception_offset = 3600;    // inception back-dated against clock skew
     std::optional<uint32_t> dnskey_ttl;  // default: the SOA's TTL
     bool publish_cds = false;            // CDS (SHA-256) and CDNSKEY for each published KSK (RFC 7344 §4)
+    // CDS and CDNSKEY for exactly these published keys (the key manager's choice during a KSK rollover);
+    // used when publish_cds is false.
+    std::vector<uint16_t> cds_key_tags;
+    // Signatures of the previous version to keep for unchanged RRsets (inline signing); null: sign all.
+    const SignatureReuse* reuse = nullptr;
     SerialPolicy serial = SerialPolicy::Keep;
     UnixTime now = 0;      // 0: the current time
     unsigned threads = 0;  // 0: one per core
@@ -37,6 +43,7 @@ struct SigningStats {
     size_t rrsets_signed = 0;
     size_t signatures = 0;
     size_t denial_records = 0;  // NSEC or NSEC3
+    size_t signatures_reused = 0;  // of `signatures`, kept from policy.reuse
     uint32_t serial = 0;
 };
 

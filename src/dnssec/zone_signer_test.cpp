@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "base/time.h"
 #include "dns/dnssec_rdata.h"
 #include "dns/rdata.h"
 #include "dnssec/zone_index.h"
@@ -213,6 +214,63 @@ TEST(ZoneSigner, PublishesCdsAndCdnskeySignedByTheKsk) {
             EXPECT_EQ(sig->key_tag, keys[0].tag);
         }
     }
+}
+
+TEST(ZoneSigner, CdsForTheChosenKeysOnly) {
+    auto keys = make_keys(13);
+    auto second_ksk = generate_key(kApex, KeyRole::Ksk, 13);
+    ASSERT_TRUE(second_ksk);
+    keys.push_back(std::move(*second_ksk));
+    SigningPolicy policy;
+    policy.cds_key_tags = {keys[2].tag};
+    auto zone = sign(keys, policy);
+    std::vector<Bytes> cds;
+    for (const auto& r : zone)
+        if (r.type == dns::type::CDS) cds.push_back(r.rdata);
+    ASSERT_EQ(cds.size(), 1u);
+    EXPECT_EQ(cds[0], make_ds(kApex, keys[2].dnskey_rdata(), digest::SHA256)->encode());
+}
+
+// Inline signing re-signs only what changed: signing the same zone again keeps every signature that is far
+// enough from expiry; a changed record gets new signatures for its RRset, its NSEC neighbours and the SOA.
+TEST(ZoneSigner, ReusesSignaturesOfUnchangedRRsets) {
+    auto keys = make_keys(13);
+    const UnixTime start = now_unix();
+    SigningPolicy policy;
+    policy.now = start;
+    SigningStats first_stats;
+    auto first = sign_zone(sample_zone(), kApex, keys, policy, &first_stats);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first_stats.signatures_reused, 0u);
+
+    SignatureReuse reuse = SignatureReuse::from_zone(*first, start + 86400, 7 * 86400);
+    EXPECT_EQ(reuse.size(), first_stats.signatures);
+    SigningPolicy again = policy;
+    again.now = start + 86400;
+    again.reuse = &reuse;
+    SigningStats same_stats;
+    auto same = sign_zone(sample_zone(), kApex, keys, again, &same_stats);
+    ASSERT_TRUE(same);
+    EXPECT_EQ(same_stats.signatures_reused, same_stats.signatures);
+    ASSERT_EQ(same->size(), first->size());
+    for (size_t i = 0; i < same->size(); ++i) {
+        EXPECT_TRUE((*same)[i].owner.identical((*first)[i].owner) && (*same)[i].type == (*first)[i].type &&
+                    (*same)[i].rdata == (*first)[i].rdata)
+            << i;
+    }
+
+    auto changed_zone = sample_zone();
+    changed_zone.push_back(rr("mx 3600 A 192.0.2.20"));
+    SigningStats changed_stats;
+    auto changed = sign_zone(changed_zone, kApex, keys, again, &changed_stats);
+    ASSERT_TRUE(changed);
+    EXPECT_EQ(changed_stats.signatures - changed_stats.signatures_reused, 1u);  // only mx A changed
+    auto report = verify_zone(*changed, kApex, VerifyOptions{.time = again.now});
+    EXPECT_TRUE(report.ok()) << problems_text(report);
+
+    // Twelve days on, less than the refresh interval remains: everything is signed anew.
+    SignatureReuse late = SignatureReuse::from_zone(*first, start + 12 * 86400, 7 * 86400);
+    EXPECT_EQ(late.size(), 0u);
 }
 
 TEST(ZoneSigner, SerialPolicies) {
