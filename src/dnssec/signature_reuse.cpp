@@ -70,8 +70,8 @@ SignatureReuse SignatureReuse::from_zone(std::span<const dns::Record> signed_zon
             same_ttl = same_ttl && r->ttl == first.ttl;
         }
         if (!same_ttl) continue;  // RFC 2181 §5.2: not a well-formed RRset; sign it afresh
-        RRsetDigest digest =
-            rrset_digest(first.owner, first.type, first.rclass, first.ttl, canonical_rdatas(first.type, rdatas));
+        RRsetDigest digest = rrset_digest(first.owner, first.type, first.rclass, first.ttl,
+                                          canonical_rdatas(first.type, rdatas));
         for (const dns::Record* signature : group.signatures) {
             auto rrsig = dns::RrsigRdata::decode(signature->rdata);
             if (!rrsig || rrsig->original_ttl != first.ttl) continue;

@@ -78,7 +78,8 @@ UnixTime earliest_signature_expiry(std::span<const dns::Record> records, UnixTim
 }
 
 std::string InlineZone::saved_zone_path() const {
-    return (std::filesystem::path(settings_.state_dir) / (file_stem(settings_.apex) + ".served.zone")).string();
+    return (std::filesystem::path(settings_.state_dir) / (file_stem(settings_.apex) + ".served.zone"))
+        .string();
 }
 
 std::string InlineZone::journal_path() const {
@@ -117,8 +118,9 @@ Result<InlineZone> InlineZone::open(InlineZoneSettings settings, std::vector<std
         return zone;
     }
     if (journal && !journal->empty() && journal->newest_serial() != version->serial) {
-        warn(zone.journal_path() + ": ends at serial " + std::to_string(journal->newest_serial().value_or(0)) +
-             ", not the saved zone's " + std::to_string(version->serial) + " (journal ignored)");
+        warn(zone.journal_path() + ": ends at serial " +
+             std::to_string(journal->newest_serial().value_or(0)) + ", not the saved zone's " +
+             std::to_string(version->serial) + " (journal ignored)");
         journal.reset();
     }
     if (journal) version->journal = std::move(journal);
@@ -162,7 +164,8 @@ Result<ZoneUpdate> InlineZone::update(UnixTime now, std::optional<std::vector<dn
             output = std::move(records);
         } else {
             dnssec::SignatureReuse reuse;
-            if (previous) reuse = dnssec::SignatureReuse::from_zone(*previous->records, now, settings_.refresh);
+            if (previous)
+                reuse = dnssec::SignatureReuse::from_zone(*previous->records, now, settings_.refresh);
             dnssec::SigningPolicy policy;
             policy.use_nsec3 = settings_.nsec3;
             policy.validity = settings_.validity;
@@ -171,7 +174,8 @@ Result<ZoneUpdate> InlineZone::update(UnixTime now, std::optional<std::vector<dn
             policy.cds_key_tags.assign(cds_key_tags.begin(), cds_key_tags.end());
             dnssec::SigningStats stats;
             auto signed_zone = dnssec::sign_zone(std::move(records), apex, keys, policy, &stats);
-            if (!signed_zone) return make_error(apex.to_text(), "signing: " + signed_zone.error().to_string());
+            if (!signed_zone)
+                return make_error(apex.to_text(), "signing: " + signed_zone.error().to_string());
             output = std::move(*signed_zone);
             result.signatures = stats.signatures;
             result.signatures_reused = stats.signatures_reused;
@@ -197,7 +201,8 @@ Result<ZoneUpdate> InlineZone::update(UnixTime now, std::optional<std::vector<dn
             max_ttl_ = max_ttl;
             result.serial = previous->serial;
             UnixTime expiry = previous->earliest_expiry;
-            result.next_resign = expiry ? std::max<UnixTime>(expiry - settings_.refresh, now + kMinResignInterval) : 0;
+            result.next_resign =
+                expiry ? std::max<UnixTime>(expiry - settings_.refresh, now + kMinResignInterval) : 0;
             return result;
         }
         result.removed = diff->removed.size();
@@ -205,7 +210,8 @@ Result<ZoneUpdate> InlineZone::update(UnixTime now, std::optional<std::vector<dn
         auto next_journal = std::make_shared<Journal>(*previous->journal);
         if (next_journal->newest_serial() && *next_journal->newest_serial() != previous->serial)
             *next_journal = Journal();  // an ignored journal file: start again from this version
-        if (auto s = next_journal->append(std::move(*diff)); !s) return make_error(apex.to_text(), s.error().what);
+        if (auto s = next_journal->append(std::move(*diff)); !s)
+            return make_error(apex.to_text(), s.error().what);
         next_journal->trim(std::max(settings_.min_journal_records, output.size()));
         journal = std::move(next_journal);
     }
@@ -229,7 +235,8 @@ Status InlineZone::save(const ZoneVersion& version) const {
     if (settings_.state_dir.empty()) return {};
     std::error_code error;
     std::filesystem::create_directories(settings_.state_dir, error);
-    if (error) return make_error(settings_.state_dir, "cannot create the state directory: " + error.message());
+    if (error)
+        return make_error(settings_.state_dir, "cannot create the state directory: " + error.message());
     std::string text = dns::zone_to_text(*version.records, settings_.apex);
     if (auto s = write_file_atomic(saved_zone_path(), text); !s) return s;
     return version.journal->save(journal_path());

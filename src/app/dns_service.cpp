@@ -1,0 +1,401 @@
+// The zone maintenance thread of `danemail serve` (see dns_service.h).
+#include "app/dns_service.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "app/zone_input.h"
+#include "base/file_io.h"
+#include "base/time.h"
+#include "dnssec/key_file.h"
+#include "zone/inline_zone.h"
+#include "zone/zone_set.h"
+
+namespace danemail::app {
+namespace {
+
+// How long the thread sleeps between looks at the clock. Short, so that a clock moved by faketime in the
+// time-travel tests is noticed quickly; the work done on an idle wake-up is a few comparisons.
+constexpr auto kTick = std::chrono::milliseconds(200);
+// A zone that failed to sign is tried again after this long (and an alarm logged each time).
+constexpr UnixTime kRetryAfterFailure = 300;
+
+zone::SigningMode signing_mode(ZoneSigning signing) {
+    switch (signing) {
+        case ZoneSigning::Inline:
+            return zone::SigningMode::Inline;
+        case ZoneSigning::Presigned:
+            return zone::SigningMode::Presigned;
+        case ZoneSigning::Off:
+            return zone::SigningMode::Unsigned;
+    }
+    return zone::SigningMode::Inline;
+}
+
+std::string time_text(UnixTime t) {
+    if (t == 0) return "-";
+    std::string s = format_dnssec_time(t);  // YYYYMMDDHHMMSS
+    return s.substr(0, 4) + "-" + s.substr(4, 2) + "-" + s.substr(6, 2) + "T" + s.substr(8, 2) + ":" +
+           s.substr(10, 2) + ":" + s.substr(12, 2) + "Z";
+}
+
+struct ManagedZone {
+    DnsZoneConfig config;
+    dns::Name apex;
+    zone::InlineZone zone;
+    UnixTime next_work = 0;       // when to update again (0: nothing scheduled)
+    bool reload_pending = false;  // read the zone file at the next update
+    std::string last_error;
+
+    ManagedZone(DnsZoneConfig c, dns::Name a, zone::InlineZone z)
+        : config(std::move(c)), apex(std::move(a)), zone(std::move(z)) {}
+};
+
+}  // namespace
+
+struct DnsService::State {
+    std::string config_path;
+    Config config;
+    std::vector<ManagedZone> zones;
+    std::vector<dnsserver::TsigKey> tsig_keys;
+    std::vector<dnsserver::TransferPeer> peers;
+
+    dnsserver::ZoneSource zone_source{std::make_shared<const zone::ZoneSet>()};
+    dnsserver::TransferSource transfer_source{std::make_shared<const dnsserver::TransferZones>()};
+
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<std::function<void()>> tasks;
+    bool stopping = false;
+    std::thread thread;
+
+    // --- run on the service thread (or before it starts) ---
+
+    Status read_transfer_settings(const DnsConfig& dns, std::vector<dnsserver::TsigKey>& keys,
+                                  std::vector<dnsserver::TransferPeer>& transfer_peers) {
+        if (!dns.tsig_keys.empty()) {
+            auto text = read_file(dns.tsig_keys);
+            if (!text) return text.error();
+            auto parsed = dnsserver::parse_tsig_keys(*text, dns.tsig_keys);
+            if (!parsed) return parsed.error();
+            keys = std::move(*parsed);
+        }
+        for (const SecondaryConfig& secondary : dns.secondaries) {
+            auto key =
+                dns::Name::from_text(secondary.key.back() == '.' ? secondary.key : secondary.key + ".");
+            if (!key || !dnsserver::find_tsig_key(keys, *key))
+                return make_error(secondary.where,
+                                  "TSIG key '" + secondary.key + "' is not in " + dns.tsig_keys);
+            transfer_peers.push_back({secondary.address, *key});
+        }
+        return {};
+    }
+
+    Result<ManagedZone> open_zone(const DnsZoneConfig& zone_config) {
+        auto apex = parse_zone_name(zone_config.name);
+        if (!apex)
+            return make_error(zone_config.where, "zone name '" + zone_config.name + "' is not a domain name");
+        zone::InlineZoneSettings settings;
+        settings.apex = *apex;
+        settings.mode = signing_mode(zone_config.signing);
+        settings.nsec3 = zone_config.nsec3;
+        settings.validity = zone_config.validity;
+        settings.refresh = zone_config.refresh;
+        settings.state_dir = (std::filesystem::path(config.dns.state) / "zones").string();
+        std::vector<std::string> warnings;
+        auto opened = zone::InlineZone::open(std::move(settings), &warnings);
+        for (const std::string& warning : warnings) fmt::print(stderr, "danemail: warning: {}\n", warning);
+        if (!opened) return make_error(zone_config.where, opened.error().to_string());
+        return ManagedZone(zone_config, *apex, std::move(*opened));
+    }
+
+    // The keys to sign with now. Keys are kept in the zone's key directory; a zone without keys gets a
+    // KSK and a ZSK of its configured algorithm.
+    Result<std::vector<dnssec::ZoneKey>> signing_keys(const ManagedZone& managed) {
+        std::error_code ignored;
+        std::filesystem::create_directories(managed.config.keys, ignored);
+        auto keys = dnssec::read_zone_keys(managed.config.keys, managed.apex);
+        if (!keys) return keys.error();
+        if (keys->empty()) {
+            for (auto role : {dnssec::KeyRole::Ksk, dnssec::KeyRole::Zsk}) {
+                auto key = dnssec::generate_key(managed.apex, role, managed.config.algorithm);
+                if (!key) return key.error();
+                if (auto written = dnssec::write_key_files(*key, managed.config.keys); !written)
+                    return written.error();
+                fmt::print(stderr, "danemail: {}: new {} {} in {}\n", managed.apex.to_text(),
+                           role == dnssec::KeyRole::Ksk ? "KSK" : "ZSK", key->tag, managed.config.keys);
+                keys->push_back(std::move(*key));
+            }
+        }
+        return keys;
+    }
+
+    // Makes the zone's next version: with `reload`, from its zone file read again.
+    Status update_zone(ManagedZone& managed, UnixTime now, bool reload, bool* changed) {
+        std::optional<std::vector<dns::Record>> fresh;
+        if (reload || !managed.zone.current()) {
+            const bool presigned = managed.config.signing == ZoneSigning::Presigned;
+            fresh = load_zone(managed.config.file, managed.apex, !presigned);
+            if (!fresh)
+                return make_error(managed.config.where,
+                                  "zone file " + managed.config.file + " has errors (see above)");
+        }
+        std::vector<dnssec::ZoneKey> keys;
+        std::vector<uint16_t> cds_tags;
+        if (managed.config.signing == ZoneSigning::Inline) {
+            auto chosen = signing_keys(managed);
+            if (!chosen) return make_error(managed.config.where, "keys: " + chosen.error().to_string());
+            keys = std::move(*chosen);
+            for (const auto& key : keys)
+                if (key.is_ksk()) cds_tags.push_back(key.tag);
+        }
+        auto update = managed.zone.update(now, std::move(fresh), keys, cds_tags);
+        if (!update) return update.error();
+        managed.next_work = update->next_resign;
+        if (update->changed) {
+            *changed = true;
+            fmt::print(stderr,
+                       "danemail: {} serial {}: {} records removed, {} added, {} of {} signatures kept\n",
+                       managed.apex.to_text(), update->serial, update->removed, update->added,
+                       update->signatures_reused, update->signatures);
+        }
+        return {};
+    }
+
+    // Updates the zone, logging a failure as an alarm and scheduling a retry. True when it changed.
+    bool maintain(ManagedZone& managed, UnixTime now, bool reload, std::string* error_text) {
+        bool changed = false;
+        auto status = update_zone(managed, now, reload, &changed);
+        if (status) {
+            managed.last_error.clear();
+            managed.reload_pending = false;
+            return changed;
+        }
+        if (reload) managed.reload_pending = true;
+        managed.last_error = status.error().to_string();
+        managed.next_work = now + kRetryAfterFailure;
+        const zone::ZoneVersion* current = managed.zone.current();
+        std::string keeping = current ? fmt::format("still serving serial {}, signatures valid until {}",
+                                                    current->serial, time_text(current->earliest_expiry))
+                                      : "not served";
+        fmt::print(stderr, "danemail: ALARM: {}: {} ({})\n", managed.apex.to_text(), managed.last_error,
+                   keeping);
+        if (error_text) *error_text += managed.apex.to_text() + ": " + managed.last_error + "\n";
+        return false;
+    }
+
+    void publish() {
+        auto zone_set = std::make_shared<zone::ZoneSet>();
+        auto transfers = std::make_shared<dnsserver::TransferZones>();
+        for (const ManagedZone& managed : zones) {
+            const zone::ZoneVersion* version = managed.zone.current();
+            if (!version) continue;
+            zone_set->add(version->served);
+            transfers->zones.push_back({managed.apex, version->records, version->journal});
+        }
+        transfers->peers = peers;
+        transfers->keys = tsig_keys;
+        zone_source.store(std::move(zone_set));
+        transfer_source.store(std::move(transfers));
+    }
+
+    ServiceReply reload_all() {
+        auto fresh = load_config(config_path);
+        if (!fresh)
+            return {false, "reload failed, still serving the old zones: " + fresh.error().to_string()};
+        std::vector<dnsserver::TsigKey> keys;
+        std::vector<dnsserver::TransferPeer> transfer_peers;
+        if (auto s = read_transfer_settings(fresh->dns, keys, transfer_peers); !s)
+            return {false, "reload failed, still serving the old zones: " + s.error().to_string()};
+        if (fresh->dns.listen != config.dns.listen)
+            fmt::print(stderr, "danemail: listen addresses changed: they take effect at the next start\n");
+        config.dns.zones = fresh->dns.zones;
+        config.dns.secondaries = fresh->dns.secondaries;
+        tsig_keys = std::move(keys);
+        peers = std::move(transfer_peers);
+
+        const UnixTime now = now_unix();
+        std::vector<ManagedZone> next;
+        std::string errors;
+        size_t changed_count = 0;
+        for (const DnsZoneConfig& zone_config : config.dns.zones) {
+            auto existing = std::find_if(zones.begin(), zones.end(), [&](const ManagedZone& m) {
+                return m.config.name == zone_config.name;
+            });
+            if (existing != zones.end()) {
+                existing->config = zone_config;
+                next.push_back(std::move(*existing));
+            } else {
+                auto opened = open_zone(zone_config);
+                if (!opened) {
+                    errors += opened.error().to_string() + "\n";
+                    continue;
+                }
+                next.push_back(std::move(*opened));
+            }
+            if (maintain(next.back(), now, true, &errors)) ++changed_count;
+        }
+        zones = std::move(next);
+        publish();
+        std::string text = fmt::format("reloaded {} zone(s), {} changed", zones.size(), changed_count);
+        if (!errors.empty()) return {false, text + "; reload failed for:\n" + errors};
+        return {true, text};
+    }
+
+    std::string status_text() const {
+        std::string out;
+        const UnixTime now = now_unix();
+        for (const ManagedZone& managed : zones) {
+            const zone::ZoneVersion* version = managed.zone.current();
+            out +=
+                fmt::format("{} serial {} signing {} signatures until {} next work {}{}\n",
+                            managed.apex.to_text(), version ? std::to_string(version->serial) : "-",
+                            managed.config.signing == ZoneSigning::Inline      ? "inline"
+                            : managed.config.signing == ZoneSigning::Presigned ? "presigned"
+                                                                               : "off",
+                            version ? time_text(version->earliest_expiry) : "-", time_text(managed.next_work),
+                            managed.last_error.empty() ? "" : " ALARM: " + managed.last_error);
+        }
+        (void)now;
+        return out;
+    }
+
+    ManagedZone* find_zone(const std::string& name) {
+        auto wanted = dns::Name::from_text(name.empty() || name.back() != '.' ? name + "." : name);
+        if (!wanted) return nullptr;
+        for (ManagedZone& managed : zones)
+            if (managed.apex == *wanted) return &managed;
+        return nullptr;
+    }
+
+    ServiceReply handle(const std::vector<std::string>& words) {
+        if (words.empty()) return {false, "empty request"};
+        const std::string& verb = words[0];
+        if (verb == "reload" && words.size() == 1) return reload_all();
+        if (verb == "status" && words.size() == 1) return {true, status_text()};
+        if ((verb == "sign" || verb == "keys" || verb == "ds-seen") && words.size() == 2) {
+            ManagedZone* managed = find_zone(words[1]);
+            if (!managed) return {false, "no zone " + words[1] + " is served here"};
+            if (verb == "sign") {
+                std::string errors;
+                bool changed = maintain(*managed, now_unix(), managed->reload_pending, &errors);
+                if (changed) publish();
+                if (!errors.empty()) return {false, errors};
+                return {true, fmt::format("{} serial {}", managed->apex.to_text(),
+                                          managed->zone.current()->serial)};
+            }
+            return {false, verb + ": the key manager is not available yet"};
+        }
+        return {false, "unknown request '" + verb +
+                           "' (expected reload, status, sign ZONE, keys ZONE or ds-seen ZONE)"};
+    }
+
+    void run() {
+        std::unique_lock lock(mutex);
+        while (!stopping) {
+            wake.wait_for(lock, kTick, [&] { return stopping || !tasks.empty(); });
+            while (!tasks.empty()) {
+                auto task = std::move(tasks.front());
+                tasks.pop_front();
+                lock.unlock();
+                task();
+                lock.lock();
+            }
+            if (stopping) break;
+            lock.unlock();
+            const UnixTime now = now_unix();
+            bool changed = false;
+            for (ManagedZone& managed : zones)
+                if (managed.next_work != 0 && managed.next_work <= now)
+                    changed |= maintain(managed, now, managed.reload_pending, nullptr);
+            if (changed) publish();
+            lock.lock();
+        }
+    }
+
+    // Runs `work` on the service thread (directly when it is not running) and returns its reply.
+    ServiceReply submit(std::function<ServiceReply()> work) {
+        if (!thread.joinable()) return work();
+        std::promise<ServiceReply> reply;
+        auto result = reply.get_future();
+        {
+            std::lock_guard guard(mutex);
+            if (stopping) return {false, "the server is stopping"};
+            tasks.push_back([&] { reply.set_value(work()); });
+        }
+        wake.notify_one();
+        return result.get();
+    }
+};
+
+DnsService::DnsService(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+DnsService::~DnsService() {
+    stop();
+}
+
+Result<std::unique_ptr<DnsService>> DnsService::open(const Config& config) {
+    auto state = std::make_unique<State>();
+    state->config_path = config.path;
+    state->config = config;
+    if (auto s = state->read_transfer_settings(config.dns, state->tsig_keys, state->peers); !s)
+        return s.error();
+    const UnixTime now = now_unix();
+    for (const DnsZoneConfig& zone_config : config.dns.zones) {
+        auto opened = state->open_zone(zone_config);
+        if (!opened) return opened.error();
+        ManagedZone& managed = state->zones.emplace_back(std::move(*opened));
+        // A saved version whose signatures are still valid is served at once and refreshed by the thread;
+        // otherwise the zone is signed now, before the listeners start.
+        const zone::ZoneVersion* saved = managed.zone.current();
+        if (saved && (saved->earliest_expiry == 0 || saved->earliest_expiry > now + 3600)) {
+            managed.next_work = now;  // re-read the zone file and catch up in the background
+            managed.reload_pending = true;
+            continue;
+        }
+        std::string errors;
+        state->maintain(managed, now, true, &errors);
+        if (!managed.zone.current())
+            return make_error(zone_config.where, "cannot serve: " + managed.last_error);
+    }
+    state->publish();
+    return std::unique_ptr<DnsService>(new DnsService(std::move(state)));
+}
+
+dnsserver::ZoneSource& DnsService::zones() {
+    return state_->zone_source;
+}
+dnsserver::TransferSource& DnsService::transfers() {
+    return state_->transfer_source;
+}
+
+void DnsService::start() {
+    if (!state_->thread.joinable()) state_->thread = std::thread([this] { state_->run(); });
+}
+
+void DnsService::stop() {
+    {
+        std::lock_guard guard(state_->mutex);
+        state_->stopping = true;
+    }
+    state_->wake.notify_all();
+    if (state_->thread.joinable()) state_->thread.join();
+}
+
+ServiceReply DnsService::reload() {
+    return state_->submit([this] { return state_->reload_all(); });
+}
+
+ServiceReply DnsService::handle(const std::vector<std::string>& words) {
+    return state_->submit([this, words] { return state_->handle(words); });
+}
+
+}  // namespace danemail::app
