@@ -11,6 +11,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/control_socket.h"
 #include "app/dns_service.h"
 #include "dnsserver/server.h"
 #include "dnsserver/tcp_listener.h"
@@ -79,7 +80,23 @@ int run_serve(const std::string& config_path) {
     listeners.tcp = std::move(*tcp);
     for (auto& listener : listeners.udp) listener->start();
     listeners.tcp->start();
-    (*service)->start();
+    if (auto started = (*service)->start(); !started) {
+        fmt::print(stderr, "error: {}\n", started.error().to_string());
+        listeners.stop();
+        return 1;
+    }
+    DnsService* dns_service = service->get();
+    auto control =
+        ControlServer::open(config->dns.control, [dns_service](const std::vector<std::string>& words) {
+            ServiceReply reply = dns_service->handle(words);
+            return ControlReply{reply.ok, reply.text};
+        });
+    if (!control) {
+        fmt::print(stderr, "error: control socket: {}\n", control.error().to_string());
+        listeners.stop();
+        return 1;
+    }
+    (*control)->start();
     fmt::print(stderr, "danemail: serving {} zone(s) on {} (UDP with {} workers each, TCP)\n",
                source.load()->size(), fmt::join(config->dns.listen, ", "), workers);
 
@@ -94,6 +111,7 @@ int run_serve(const std::string& config_path) {
         fmt::print(stderr, "danemail: stopping on {}\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
         break;
     }
+    (*control)->stop();
     listeners.stop();
     (*service)->stop();
     return 0;

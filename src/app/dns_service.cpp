@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "base/file_io.h"
 #include "base/time.h"
 #include "dnssec/key_file.h"
+#include "dnsserver/notify.h"
 #include "zone/inline_zone.h"
 #include "zone/zone_set.h"
 
@@ -67,6 +69,9 @@ struct DnsService::State {
     std::vector<ManagedZone> zones;
     std::vector<dnsserver::TsigKey> tsig_keys;
     std::vector<dnsserver::TransferPeer> peers;
+
+    std::unique_ptr<dnsserver::Notifier> notifier;
+    std::map<std::string, uint32_t> announced;  // apex -> the serial last announced by NOTIFY
 
     dnsserver::ZoneSource zone_source{std::make_shared<const zone::ZoneSet>()};
     dnsserver::TransferSource transfer_source{std::make_shared<const dnsserver::TransferZones>()};
@@ -192,6 +197,48 @@ struct DnsService::State {
         return false;
     }
 
+    // RFC 1996: the secondaries with notify = true, each with its TSIG key.
+    std::vector<dnsserver::NotifyTarget> notify_targets() const {
+        std::vector<dnsserver::NotifyTarget> targets;
+        for (const SecondaryConfig& secondary : config.dns.secondaries) {
+            if (!secondary.notify) continue;
+            const bool v6 = secondary.address.find(':') != std::string::npos;
+            auto endpoint =
+                dnsserver::parse_endpoint((v6 ? "[" + secondary.address + "]" : secondary.address) + ":" +
+                                          std::to_string(secondary.port));
+            if (!endpoint) continue;  // the config reader checked the address
+            dnsserver::NotifyTarget target{std::move(*endpoint), std::nullopt};
+            auto key_name =
+                dns::Name::from_text(secondary.key.back() == '.' ? secondary.key : secondary.key + ".");
+            if (key_name)
+                if (const dnsserver::TsigKey* key = dnsserver::find_tsig_key(tsig_keys, *key_name))
+                    target.key = *key;
+            targets.push_back(std::move(target));
+        }
+        return targets;
+    }
+
+    Status start_notifier() {
+        dnsserver::NotifyOptions options;
+        for (const std::string& listen : config.dns.listen)
+            if (auto endpoint = dnsserver::parse_endpoint(listen))
+                options.sources.push_back(std::move(*endpoint));
+        auto started = dnsserver::Notifier::start(notify_targets(), options);
+        if (!started) return started.error();
+        notifier = std::move(*started);
+        // What the secondaries may have missed while we were down: announce every zone once.
+        for (const ManagedZone& managed : zones)
+            if (const zone::ZoneVersion* version = managed.zone.current()) announce(managed.apex, *version);
+        return {};
+    }
+
+    void announce(const dns::Name& apex, const zone::ZoneVersion& version) {
+        announced[apex.lowercased().to_text()] = version.serial;
+        if (!notifier) return;
+        auto soa = zone::find_soa(*version.records);
+        if (soa) notifier->announce(**soa);
+    }
+
     void publish() {
         auto zone_set = std::make_shared<zone::ZoneSet>();
         auto transfers = std::make_shared<dnsserver::TransferZones>();
@@ -205,6 +252,12 @@ struct DnsService::State {
         transfers->keys = tsig_keys;
         zone_source.store(std::move(zone_set));
         transfer_source.store(std::move(transfers));
+        for (const ManagedZone& managed : zones) {
+            const zone::ZoneVersion* version = managed.zone.current();
+            if (!version) continue;
+            auto last = announced.find(managed.apex.lowercased().to_text());
+            if (last == announced.end() || last->second != version->serial) announce(managed.apex, *version);
+        }
     }
 
     ServiceReply reload_all() {
@@ -221,6 +274,7 @@ struct DnsService::State {
         config.dns.secondaries = fresh->dns.secondaries;
         tsig_keys = std::move(keys);
         peers = std::move(transfer_peers);
+        if (notifier) notifier->set_targets(notify_targets());
 
         const UnixTime now = now_unix();
         std::vector<ManagedZone> next;
@@ -343,6 +397,11 @@ DnsService::~DnsService() {
 }
 
 Result<std::unique_ptr<DnsService>> DnsService::open(const Config& config) {
+    // Keys and journals live here: only the server's user may look inside.
+    std::error_code error;
+    std::filesystem::create_directories(config.dns.state, error);
+    if (error) return make_error(config.dns.state, "cannot create the state directory: " + error.message());
+    std::filesystem::permissions(config.dns.state, std::filesystem::perms::owner_all, error);
     auto state = std::make_unique<State>();
     state->config_path = config.path;
     state->config = config;
@@ -377,8 +436,11 @@ dnsserver::TransferSource& DnsService::transfers() {
     return state_->transfer_source;
 }
 
-void DnsService::start() {
-    if (!state_->thread.joinable()) state_->thread = std::thread([this] { state_->run(); });
+Status DnsService::start() {
+    if (state_->thread.joinable()) return {};
+    if (auto s = state_->start_notifier(); !s) return s;
+    state_->thread = std::thread([this] { state_->run(); });
+    return {};
 }
 
 void DnsService::stop() {
@@ -388,6 +450,7 @@ void DnsService::stop() {
     }
     state_->wake.notify_all();
     if (state_->thread.joinable()) state_->thread.join();
+    if (state_->notifier) state_->notifier->stop();
 }
 
 ServiceReply DnsService::reload() {

@@ -33,8 +33,9 @@ public:
     dnsserver::ZoneSource& zones();
     dnsserver::TransferSource& transfers();
 
-    // Starts the maintenance thread (re-signing, rollovers, reloads, NOTIFY).
-    void start();
+    // Starts the maintenance thread (re-signing, rollovers, reloads) and the NOTIFY sender, which announces
+    // every zone once to catch up secondaries.
+    Status start();
     void stop();
 
     // Re-reads the configuration file and every zone file; returns once done.
