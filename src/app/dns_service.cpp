@@ -16,9 +16,10 @@
 #include "app/zone_input.h"
 #include "base/file_io.h"
 #include "base/time.h"
-#include "dnssec/key_file.h"
 #include "dnsserver/notify.h"
+#include "dnsserver/parent_ds.h"
 #include "zone/inline_zone.h"
+#include "zone/key_manager.h"
 #include "zone/zone_set.h"
 
 namespace danemail::app {
@@ -27,6 +28,8 @@ namespace {
 // How long the thread sleeps between looks at the clock. Short, so that a clock moved by faketime in the
 // time-travel tests is noticed quickly; the work done on an idle wake-up is a few comparisons.
 constexpr auto kTick = std::chrono::milliseconds(200);
+// While a KSK rollover waits for the parent's DS, its servers are asked this often.
+constexpr UnixTime kParentQueryInterval = 600;
 // A zone that failed to sign is tried again after this long (and an alarm logged each time).
 constexpr UnixTime kRetryAfterFailure = 300;
 
@@ -53,8 +56,11 @@ struct ManagedZone {
     DnsZoneConfig config;
     dns::Name apex;
     zone::InlineZone zone;
-    UnixTime next_work = 0;       // when to update again (0: nothing scheduled)
-    bool reload_pending = false;  // read the zone file at the next update
+    std::optional<zone::KeyManager> keys;  // inline signing only
+    std::vector<dnsserver::Endpoint> parents;
+    UnixTime next_parent_query = 0;  // while a KSK rollover waits for the parent's DS (0: not waiting)
+    UnixTime next_work = 0;          // when to update again (0: nothing scheduled)
+    bool reload_pending = false;     // read the zone file at the next update
     std::string last_error;
 
     ManagedZone(DnsZoneConfig c, dns::Name a, zone::InlineZone z)
@@ -119,28 +125,47 @@ struct DnsService::State {
         auto opened = zone::InlineZone::open(std::move(settings), &warnings);
         for (const std::string& warning : warnings) fmt::print(stderr, "danemail: warning: {}\n", warning);
         if (!opened) return make_error(zone_config.where, opened.error().to_string());
-        return ManagedZone(zone_config, *apex, std::move(*opened));
+        ManagedZone managed(zone_config, *apex, std::move(*opened));
+        if (auto s = configure_keys(managed); !s) return s.error();
+        return managed;
     }
 
-    // The keys to sign with now. Keys are kept in the zone's key directory; a zone without keys gets a
-    // KSK and a ZSK of its configured algorithm.
-    Result<std::vector<dnssec::ZoneKey>> signing_keys(const ManagedZone& managed) {
-        std::error_code ignored;
-        std::filesystem::create_directories(managed.config.keys, ignored);
-        auto keys = dnssec::read_zone_keys(managed.config.keys, managed.apex);
-        if (!keys) return keys.error();
-        if (keys->empty()) {
-            for (auto role : {dnssec::KeyRole::Ksk, dnssec::KeyRole::Zsk}) {
-                auto key = dnssec::generate_key(managed.apex, role, managed.config.algorithm);
-                if (!key) return key.error();
-                if (auto written = dnssec::write_key_files(*key, managed.config.keys); !written)
-                    return written.error();
-                fmt::print(stderr, "danemail: {}: new {} {} in {}\n", managed.apex.to_text(),
-                           role == dnssec::KeyRole::Ksk ? "KSK" : "ZSK", key->tag, managed.config.keys);
-                keys->push_back(std::move(*key));
-            }
+    zone::KeyPolicy key_policy(const DnsZoneConfig& zone_config) const {
+        zone::KeyPolicy policy;
+        policy.algorithm = zone_config.algorithm;
+        policy.zsk_lifetime = zone_config.zsk_lifetime;
+        policy.ksk_lifetime = zone_config.ksk_lifetime;
+        policy.ds_ttl = zone_config.ds_ttl;
+        return policy;
+    }
+
+    // The key manager and the parent's servers of an inline-signed zone, after opening or a reload.
+    Status configure_keys(ManagedZone& managed) {
+        managed.parents.clear();
+        for (const std::string& text : managed.config.parents) {
+            const bool has_port = text.rfind(']') != std::string::npos
+                                      ? text.find("]:") != std::string::npos
+                                      : std::count(text.begin(), text.end(), ':') == 1;
+            auto endpoint = dnsserver::parse_endpoint(has_port ? text : text + ":53");
+            if (!endpoint)
+                return make_error(managed.config.where, "parents: " + endpoint.error().to_string());
+            managed.parents.push_back(std::move(*endpoint));
         }
-        return keys;
+        if (managed.config.signing != ZoneSigning::Inline) {
+            managed.keys.reset();
+            return {};
+        }
+        zone::KeyPolicy policy = key_policy(managed.config);
+        if (managed.keys && managed.keys->directory() == managed.config.keys) {
+            policy.dnskey_ttl = managed.keys->policy().dnskey_ttl;
+            policy.max_zone_ttl = managed.keys->policy().max_zone_ttl;
+            managed.keys->set_policy(policy);
+            return {};
+        }
+        auto keys = zone::KeyManager::open(managed.config.keys, managed.apex, policy);
+        if (!keys) return make_error(managed.config.where, "keys: " + keys.error().to_string());
+        managed.keys.emplace(std::move(*keys));
+        return {};
     }
 
     // Makes the zone's next version: with `reload`, from its zone file read again.
@@ -153,18 +178,37 @@ struct DnsService::State {
                 return make_error(managed.config.where,
                                   "zone file " + managed.config.file + " has errors (see above)");
         }
-        std::vector<dnssec::ZoneKey> keys;
-        std::vector<uint16_t> cds_tags;
-        if (managed.config.signing == ZoneSigning::Inline) {
-            auto chosen = signing_keys(managed);
-            if (!chosen) return make_error(managed.config.where, "keys: " + chosen.error().to_string());
-            keys = std::move(*chosen);
-            for (const auto& key : keys)
-                if (key.is_ksk()) cds_tags.push_back(key.tag);
+        zone::KeyStep step;
+        if (managed.keys) {
+            // The waits of a rollover follow the zone's TTLs (RFC 7583 §3): the DNSKEY RRset takes the SOA's.
+            zone::KeyPolicy policy = managed.keys->policy();
+            if (fresh) {
+                policy.max_zone_ttl = 0;
+                for (const dns::Record& record : *fresh) {
+                    if (record.type == dns::type::SOA) policy.dnskey_ttl = record.ttl;
+                    policy.max_zone_ttl = std::max(policy.max_zone_ttl, record.ttl);
+                }
+            } else if (managed.zone.soa_ttl() != 0) {
+                policy.dnskey_ttl = managed.zone.soa_ttl();
+                policy.max_zone_ttl = managed.zone.max_ttl();
+            }
+            managed.keys->set_policy(policy);
+            auto advanced = managed.keys->advance(now);
+            if (!advanced) return make_error(managed.config.where, "keys: " + advanced.error().to_string());
+            step = std::move(*advanced);
+            for (const std::string& event : step.events)
+                fmt::print(stderr, "danemail: {} keys: {}\n", managed.apex.to_text(), event);
         }
-        auto update = managed.zone.update(now, std::move(fresh), keys, cds_tags);
+        auto update = managed.zone.update(now, std::move(fresh), step.keys, step.cds_key_tags);
         if (!update) return update.error();
         managed.next_work = update->next_resign;
+        if (step.next_event != 0 && (managed.next_work == 0 || step.next_event < managed.next_work))
+            managed.next_work = std::max(step.next_event, now + 1);
+        if (step.waiting_for_parent && !managed.parents.empty()) {
+            if (managed.next_parent_query == 0) managed.next_parent_query = now;
+        } else {
+            managed.next_parent_query = 0;
+        }
         if (update->changed) {
             *changed = true;
             fmt::print(stderr,
@@ -286,6 +330,7 @@ struct DnsService::State {
             });
             if (existing != zones.end()) {
                 existing->config = zone_config;
+                if (auto s = configure_keys(*existing); !s) errors += s.error().to_string() + "\n";
                 next.push_back(std::move(*existing));
             } else {
                 auto opened = open_zone(zone_config);
@@ -322,6 +367,24 @@ struct DnsService::State {
         return out;
     }
 
+    // RFC 7344 §4 / RFC 8078: a KSK rollover waits for the parent to take up the CDS; ask its servers.
+    // True when the answer was handed to the key manager.
+    bool ask_parent(ManagedZone& managed, UnixTime now) {
+        managed.next_parent_query = now + kParentQueryInterval;
+        auto answer =
+            dnsserver::query_parent_ds(managed.apex, managed.parents, std::chrono::milliseconds(2000));
+        if (!answer) {
+            fmt::print(stderr, "danemail: {}: asking the parent for DS: {}\n", managed.apex.to_text(),
+                       answer.error().to_string());
+            return false;
+        }
+        if (auto s = managed.keys->parent_ds_observed(now, answer->ds, answer->ttl); !s) {
+            fmt::print(stderr, "danemail: {}: {}\n", managed.apex.to_text(), s.error().to_string());
+            return false;
+        }
+        return true;
+    }
+
     ManagedZone* find_zone(const std::string& name) {
         auto wanted = dns::Name::from_text(name.empty() || name.back() != '.' ? name + "." : name);
         if (!wanted) return nullptr;
@@ -346,7 +409,14 @@ struct DnsService::State {
                 return {true, fmt::format("{} serial {}", managed->apex.to_text(),
                                           managed->zone.current()->serial)};
             }
-            return {false, verb + ": the key manager is not available yet"};
+            if (!managed->keys)
+                return {false, managed->apex.to_text() + " is not signed inline: no keys to manage"};
+            if (verb == "keys") return {true, managed->keys->describe(now_unix())};
+            if (auto s = managed->keys->ds_seen(now_unix()); !s) return {false, s.error().to_string()};
+            std::string errors;
+            if (maintain(*managed, now_unix(), managed->reload_pending, &errors)) publish();
+            if (!errors.empty()) return {false, errors};
+            return {true, managed->keys->describe(now_unix())};
         }
         return {false, "unknown request '" + verb +
                            "' (expected reload, status, sign ZONE, keys ZONE or ds-seen ZONE)"};
@@ -367,9 +437,13 @@ struct DnsService::State {
             lock.unlock();
             const UnixTime now = now_unix();
             bool changed = false;
-            for (ManagedZone& managed : zones)
+            for (ManagedZone& managed : zones) {
+                if (managed.next_parent_query != 0 && managed.next_parent_query <= now &&
+                    ask_parent(managed, now))
+                    managed.next_work = now;
                 if (managed.next_work != 0 && managed.next_work <= now)
                     changed |= maintain(managed, now, managed.reload_pending, nullptr);
+            }
             if (changed) publish();
             lock.lock();
         }
