@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# `make demo`: the main job of issue 2 on embedded defaults, in a scratch directory, with nothing but this
-# machine: keys for a demo zone, the zone signed with NSEC3, verified by danemail and by BIND's dnssec-verify,
-# then the DS record for the parent and a TLSA record for the mail host's certificate. Each step is headed and
+# `make demo`: the main job of issues 2 and 3 on embedded defaults, in a scratch directory, with nothing but
+# this machine: keys for a demo zone, the zone signed with NSEC3, verified by danemail and by BIND's
+# dnssec-verify, then the DS record for the parent and a TLSA record for the mail host's certificate; then the
+# lab (a DNS Internet on loopback served by danemail) comes up, unbound and delv validate an answer from it,
+# the bogus zone is refused, and the lab goes down again (also when a step fails). Each step is headed and
 # explained in one line, shows the commands it runs, and stops the demo with a non-zero exit if it fails.
 # Usage: tools/demo.sh /path/to/danemail      (DEMO_KEEP=1 keeps the scratch directory and says where)
 set -Eeuo pipefail
 
 danemail=$(readlink -f "${1:?usage: tools/demo.sh DANEMAIL}")
 [[ -x $danemail ]] || { echo "demo: $danemail is not an executable" >&2; exit 2; }
-for tool in dnssec-verify openssl timeout; do
+for tool in dnssec-verify openssl timeout dig delv unbound; do
     command -v "$tool" >/dev/null || { echo "demo: $tool is missing; run tools/install-deps.sh" >&2; exit 2; }
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/danemail-demo.XXXXXX")
-cleanup() { if [[ ${DEMO_KEEP:-0} == 1 ]]; then echo "demo: files kept in $work"; else rm -rf "$work"; fi; }
+lab_started=0
+cleanup() {
+    # A failing demo never leaves the lab running.
+    if [[ $lab_started == 1 ]]; then timeout 60 "$danemail" lab down --dir "$work/lab" >/dev/null || true; fi
+    if [[ ${DEMO_KEEP:-0} == 1 ]]; then echo "demo: files kept in $work"; else rm -rf "$work"; fi
+}
 trap cleanup EXIT
 cd "$work"
 
@@ -83,6 +90,33 @@ step "A certificate for mx.demo.test and its TLSA record" \
 show openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout mx.key -out mx.crt \
     -subj /CN=mx.demo.test -addext subjectAltName=DNS:mx.demo.test -days 90 2>/dev/null
 show "$danemail" tlsa --cert mx.crt --usage 3 --selector 1 --match 1 --port 25 --host mx.demo.test
+
+step "The lab: a DNS Internet on loopback" \
+     "Root, test., alpha.test (NSEC), beta.test (NSEC3), plain.test (no DS), broken.test (bogus), each served by danemail; unbound on 127.1.0.53."
+lab_started=1
+show "$danemail" lab up --dir "$work/lab"
+
+step "Validated by unbound" "The lab's unbound follows the chain of trust from the lab root's anchor: the 'ad' flag says it validated."
+answer=$(show dig @127.1.0.53 +dnssec +time=5 mx.alpha.test A)
+echo "$answer" | grep -E '^(\$|;; ->>HEADER|;; flags|mx\.alpha\.test\.)'
+echo "$answer" | grep -qE '^;; flags:[a-z ]* ad[ ;]' || { echo "demo: no ad flag in unbound's answer" >&2; false; }
+tlsa=$(show dig @127.1.0.53 +dnssec +time=5 _25._tcp.mx.alpha.test TLSA)
+echo "$tlsa" | grep -E '^(\$|;; flags|_25\._tcp)' | grep -v RRSIG
+echo "$tlsa" | grep -qE '^;; flags:[a-z ]* ad[ ;]' || { echo "demo: TLSA answer not validated" >&2; false; }
+
+step "Validated by delv" "BIND's validator, given only the lab root's trust anchor (delv.conf), must say 'fully validated'."
+validated=$(show delv -a "$work/lab/delv.conf" @127.1.0.53 mx.alpha.test A 2>&1)
+echo "$validated" | grep -v RRSIG
+echo "$validated" | grep -q '; fully validated' || { echo "demo: delv did not validate" >&2; false; }
+
+step "The bogus zone is refused" "broken.test has a corrupted signature over mx.broken.test A: unbound answers SERVFAIL, never the data."
+bogus=$(show dig @127.1.0.53 +time=5 mx.broken.test A)
+echo "$bogus" | grep -E '^(\$|;; ->>HEADER)'
+echo "$bogus" | grep -q 'status: SERVFAIL' || { echo "demo: the bogus answer was not refused" >&2; false; }
+
+step "Lab down" "Every server of the lab stops; its files (keys, zones, unbound.conf) stay for the next 'lab up'."
+show "$danemail" lab down --dir "$work/lab"
+lab_started=0
 
 trap - ERR
 printf '\ndemo: all %d steps passed. Publish the TLSA line in the zone, sign again, and the DS at the parent.\n' \

@@ -15,6 +15,8 @@ void add_key_command(CLI::App& app);
 void add_zone_command(CLI::App& app);
 void add_tlsa_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
+void add_dns_command(CLI::App& app);  // asks the running server over its control socket
+void add_lab_command(CLI::App& app);  // the DNS lab on loopback: up, down, status
 
 // Subcommands of `danemail zone`, each in its own file.
 void add_zone_check_command(CLI::App& zone);

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
     danemail::app::add_zone_command(app);
     danemail::app::add_tlsa_command(app);
     danemail::app::add_serve_command(app);
+    danemail::app::add_dns_command(app);
+    danemail::app::add_lab_command(app);
     CLI11_PARSE(app, argc, argv);
     return danemail::app::exit_status();
 }

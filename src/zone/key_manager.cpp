@@ -628,6 +628,9 @@ std::string KeyManager::describe(UnixTime now) const {
                    std::to_string(ds.digest_type) + " " + to_hex(ds.digest) + " to appear;";
         for (uint16_t tag : wait->must_exclude_tags) out += " DS of key " + std::to_string(tag) + " to go;";
         out.back() = '\n';
+        if (!wait->must_include.empty())
+            out += "  (seen by querying the parent's servers, or confirm with `danemail dns ds-seen " +
+                   apex_.to_text() + "` once the parent publishes it)\n";
     }
     std::sort(key_algorithms.begin(), key_algorithms.end());
     key_algorithms.erase(std::unique(key_algorithms.begin(), key_algorithms.end()), key_algorithms.end());

@@ -44,7 +44,7 @@ struct DsWait {
 struct KeyStep {
     // Every key the signer must know, with timing so that the signer publishes and signs correctly at the
     // time advance() was given (a pre-published key has its planned Activate, which advance() moves to the
-    // real time when it happens).
+    // real time when it happens). Removed keys stay in the list, with their Delete time, until purged.
     std::vector<dnssec::ZoneKey> keys;
     // Publish CDS (SHA-256) and CDNSKEY for exactly these keys (RFC 7344 §4); empty: none.
     std::vector<uint16_t> cds_key_tags;
