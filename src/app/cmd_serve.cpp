@@ -65,7 +65,8 @@ int run_serve(const std::string& config_path) {
     if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
     Listeners listeners;
     for (const dnsserver::Endpoint& endpoint : endpoints) {
-        auto udp = dnsserver::UdpListener::open(endpoint, workers, source, dns::Edns::kDefaultUdpPayloadSize);
+        auto udp = dnsserver::UdpListener::open(endpoint, workers, source, dns::Edns::kDefaultUdpPayloadSize,
+                                                &transfers);
         if (!udp) {
             fmt::print(stderr, "error: {}\n", udp.error().to_string());
             return 1;

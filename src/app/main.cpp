@@ -13,6 +13,11 @@ int main(int argc, char** argv) {
     danemail::app::add_serve_command(app);
     danemail::app::add_dns_command(app);
     danemail::app::add_lab_command(app);
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help prints and exits 0; a usage error exits 2, as every config error does.
+        return app.exit(e) == 0 ? 0 : 2;
+    }
     return danemail::app::exit_status();
 }

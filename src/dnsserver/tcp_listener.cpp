@@ -1,15 +1,20 @@
 // TCP query service on Boost.Asio with C++20 coroutines (RFC 1035 §4.2.2, RFC 7766 §6.2): per connection a
 // read loop over 2-byte length-prefixed messages, each answered with answer_query (Transport::Tcp) and
 // written back before the next is read, so pipelined queries are answered in order and at most one response
-// is queued per connection. A watchdog closes connections idle longer than the limit (RFC 7766 §6.2.3);
-// a zero or oversized length, EOF or any error closes the connection. Input is untrusted network data.
+// is queued per connection. AXFR/IXFR and TSIG-signed queries go to transfer_access.h and tsig_answer.h; an
+// allowed transfer is streamed message by message. A watchdog closes connections idle longer than the limit
+// (RFC 7766 §6.2.3); a zero or oversized length, EOF or any error closes the connection. Input is untrusted
+// network data.
 #include "dnsserver/tcp_listener.h"
+
+#include <fmt/core.h>
 
 #include <boost/asio.hpp>
 #include <cstring>
 
 #include "dnsserver/answer.h"
-#include "dnsserver/transfer.h"
+#include "dnsserver/transfer_access.h"
+#include "dnsserver/tsig_answer.h"
 
 namespace danemail::dnsserver {
 
@@ -58,30 +63,42 @@ struct ConnectionCount {
     ~ConnectionCount() { --count; }
 };
 
-// The AXFR messages for `query` when `peer` may transfer the zone it names (RFC 5936 §2.2, §5); empty
-// when the engine's answer (REFUSED) should go back instead. IXFR is answered in AXFR form (RFC 1995 §4).
-std::vector<Bytes> transfer_messages(ByteView query, const tcp::endpoint& peer,
-                                     const TransferSource* transfers) {
-    if (transfers == nullptr) return {};
-    std::shared_ptr<const TransferZones> snapshot = transfers->load();
-    if (!snapshot) return {};
-    std::string address = peer.address().to_string();
-    if (peer.address().is_v6() && peer.address().to_v6().is_v4_mapped())
-        address = asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6()).to_string();
-    bool allowed = false;
-    for (const TransferPeer& p : snapshot->peers) allowed = allowed || p.address == address;
-    if (!allowed) return {};
-    auto message = dns::parse_message(query);
-    if (!message || message->questions.size() != 1) return {};
-    const dns::Question& question = message->questions.front();
-    if (question.type != dns::type::AXFR && question.type != dns::type::IXFR) return {};
-    const TransferZones::Zone* zone = snapshot->find(question.name);
-    if (zone == nullptr) return {};
-    TransferOptions options;
-    if (message->edns) options.edns = &*message->edns;
-    auto messages = axfr_response(*message, *zone->records, options);
-    if (!messages) return {};
-    return std::move(*messages);
+void log_tsig_refusal(tcp::socket& socket, const std::string& why) {
+    boost::system::error_code ec;
+    tcp::endpoint peer = socket.remote_endpoint(ec);
+    fmt::print(stderr, "danemail: TSIG query refused: peer {} over TCP: {}\n",
+               ec ? std::string("?") : peer_address_text(peer.data(), static_cast<socklen_t>(peer.size())),
+               why);
+}
+
+// Writes one message with its 2-byte length prefix (RFC 1035 §4.2.2).
+asio::awaitable<bool> write_framed(Connection& connection, const Bytes& message, const TcpLimits& limits) {
+    if (message.size() > 65535) co_return false;  // cannot be framed
+    std::array<uint8_t, 2> frame{static_cast<uint8_t>(message.size() >> 8),
+                                 static_cast<uint8_t>(message.size() & 0xff)};
+    std::array<asio::const_buffer, 2> parts{asio::buffer(frame), asio::buffer(message)};
+    boost::system::error_code ec;
+    co_await asio::async_write(connection.socket, parts, asio::redirect_error(asio::use_awaitable, ec));
+    connection.deadline = std::chrono::steady_clock::now() + limits.idle_timeout;
+    co_return !ec;
+}
+
+// Sends every message of an allowed transfer, each as soon as it is made, and logs the transfer.
+asio::awaitable<bool> send_transfer(Connection& connection, OutgoingTransfer& transfer,
+                                    const TcpLimits& limits) {
+    Bytes message;
+    while (!transfer.done()) {
+        if (auto made = transfer.next(message); !made) {
+            fmt::print(stderr, "danemail: {}: failed: {}\n", transfer.summary(), made.error().to_string());
+            co_return false;
+        }
+        if (!co_await write_framed(connection, message, limits)) {
+            fmt::print(stderr, "danemail: {}: the connection failed\n", transfer.summary());
+            co_return false;
+        }
+    }
+    fmt::print(stderr, "danemail: {}\n", transfer.summary());
+    co_return true;
 }
 
 asio::awaitable<void> serve_connection(tcp::socket accepted, const ZoneSource& zones, const TcpLimits& limits,
@@ -113,38 +130,35 @@ asio::awaitable<void> serve_connection(tcp::socket accepted, const ZoneSource& z
 
         std::shared_ptr<const zone::ZoneSet> snapshot = zones.load();
         AnswerResult result = answer_query(query, *snapshot, response, options);
-        snapshot.reset();
-        if (!result.respond() || response.empty()) continue;
-        if (result.kind == AnswerKind::Transfer) {
-            boost::system::error_code peer_error;
-            tcp::endpoint peer = socket.remote_endpoint(peer_error);
-            std::vector<Bytes> messages;
-            if (!peer_error) messages = transfer_messages(query, peer, transfers);
-            bool failed = false;
-            for (const Bytes& message : messages) {
-                std::array<uint8_t, 2> frame{static_cast<uint8_t>(message.size() >> 8),
-                                             static_cast<uint8_t>(message.size() & 0xff)};
-                std::array<asio::const_buffer, 2> parts{asio::buffer(frame), asio::buffer(message)};
-                connection->deadline = std::chrono::steady_clock::now() + limits.idle_timeout;
-                co_await asio::async_write(socket, parts, token);
-                if (ec) {
-                    failed = true;
-                    break;
+        if (result.kind == AnswerKind::Transfer || result.kind == AnswerKind::NotAuth) {
+            // Transfers and TSIG-signed queries: the engine leaves these to us (transfer_access.h,
+            // tsig_answer.h).
+            std::shared_ptr<const TransferZones> transfer_zones;
+            if (transfers != nullptr) transfer_zones = transfers->load();
+            if (is_transfer_query(query)) {
+                boost::system::error_code peer_error;
+                tcp::endpoint peer = socket.remote_endpoint(peer_error);
+                if (peer_error) break;
+                std::string address = peer_address_text(peer.data(), static_cast<socklen_t>(peer.size()));
+                TransferReply reply =
+                    answer_transfer(query, address, std::move(transfer_zones), Transport::Tcp, now_unix());
+                if (reply.stream) {
+                    snapshot.reset();
+                    if (!co_await send_transfer(*connection, *reply.stream, limits)) break;
+                    continue;
                 }
-            }
-            if (failed) break;
-            if (!messages.empty()) {
-                connection->deadline = std::chrono::steady_clock::now() + limits.idle_timeout;
-                continue;
+                response = std::move(reply.response);
+            } else {
+                std::span<const TsigKey> keys;
+                if (transfer_zones) keys = transfer_zones->keys;
+                SignedAnswer signed_answer =
+                    answer_signed_query(query, *snapshot, keys, response, options, now_unix());
+                if (!signed_answer.refusal.empty()) log_tsig_refusal(socket, signed_answer.refusal);
             }
         }
-        if (response.size() > 65535) break;  // cannot be framed; the engine keeps TCP answers below this
-        std::array<uint8_t, 2> out_prefix{static_cast<uint8_t>(response.size() >> 8),
-                                          static_cast<uint8_t>(response.size() & 0xff)};
-        std::array<asio::const_buffer, 2> buffers{asio::buffer(out_prefix), asio::buffer(response)};
-        co_await asio::async_write(socket, buffers, token);
-        if (ec) break;
-        connection->deadline = std::chrono::steady_clock::now() + limits.idle_timeout;
+        snapshot.reset();
+        if (response.empty()) continue;
+        if (!co_await write_framed(*connection, response, limits)) break;
     }
     // End the connection and wake the watchdog, which then sees the socket closed.
     boost::system::error_code ignored;

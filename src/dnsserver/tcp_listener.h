@@ -1,7 +1,8 @@
 // DNS over TCP (RFC 1035 §4.2.2, RFC 7766): an acceptor per endpoint on one Boost.Asio io_context thread,
 // one C++20 coroutine per connection reading 2-byte length-prefixed queries, answering each in order as it
 // arrives (pipelining), closing idle connections (RFC 7766 §6.2.3) and capping concurrent connections;
-// AXFR (RFC 5936) to allowed addresses.
+// AXFR (RFC 5936) and IXFR (RFC 1995) to secondaries allowed by address and TSIG key (RFC 8945), and TSIG on
+// ordinary queries (transfer_access.h, tsig_answer.h).
 // Everything read from a connection is untrusted: a zero or oversized length closes it.
 #pragma once
 
@@ -26,8 +27,9 @@ struct TcpLimits {
 class TcpListener {
 public:
     // Binds and listens on every endpoint; nothing is accepted until start().
-    // With `transfers`, AXFR queries from its allowed addresses are answered with the whole zone (RFC 5936);
-    // otherwise (and for every other client) the engine's REFUSED goes back.
+    // With `transfers`, AXFR/IXFR queries from its secondaries, signed with their keys, are answered from its
+    // snapshot (transfer_access.h), and TSIG-signed queries are checked against its keys (tsig_answer.h);
+    // without it transfers are refused and signed queries get NOTAUTH/BADKEY.
     static Result<std::unique_ptr<TcpListener>> open(const std::vector<Endpoint>& endpoints,
                                                      const ZoneSource& zones, const TcpLimits& limits = {},
                                                      const TransferSource* transfers = nullptr);

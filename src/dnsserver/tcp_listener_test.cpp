@@ -1,5 +1,6 @@
 // Tests of the TCP listener in-process over loopback: answers with 2-byte framing, the idle timeout
-// (RFC 7766 §6.2.3), the connection cap, and closing on zero or oversized length prefixes (RFC 7766 §8).
+// (RFC 7766 §6.2.3), the connection cap, closing on zero or oversized length prefixes (RFC 7766 §8), and a
+// TSIG-signed AXFR (RFC 5936, RFC 8945) streamed to an allowed peer while an unsigned one is refused.
 #include "dnsserver/tcp_listener.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,8 @@
 #include <chrono>
 
 #include "dnsserver/answer_test_util.h"
+#include "dnsserver/transfer_reader.h"
+#include "dnsserver/tsig.h"
 #include "zone/zone_test_util.h"
 
 namespace danemail::dnsserver {
@@ -19,15 +22,23 @@ using namespace std::chrono_literals;
 
 class TcpListenerTest : public ::testing::Test {
 protected:
-    void start(const TcpLimits& limits) {
-        auto signed_zone = zone::testing::sign_example(zone::testing::Denial::Nsec);
-        ASSERT_TRUE(signed_zone.served);
+    void start(const TcpLimits& limits, bool with_transfers = false) {
+        signed_zone_ = zone::testing::sign_example(zone::testing::Denial::Nsec);
+        ASSERT_TRUE(signed_zone_.served);
         auto zones = std::make_shared<zone::ZoneSet>();
-        zones->add(signed_zone.served);
+        zones->add(signed_zone_.served);
         source_ = std::make_unique<ZoneSource>(std::move(zones));
+        auto transfer_zones = std::make_shared<TransferZones>();
+        transfer_zones->zones.push_back(
+            {signed_zone_.apex, std::make_shared<const std::vector<dns::Record>>(signed_zone_.records),
+             nullptr});
+        transfer_zones->keys.push_back(key_);
+        transfer_zones->peers.push_back({"127.0.0.1", key_.name});
+        transfers_ = std::make_unique<TransferSource>(std::move(transfer_zones));
         auto endpoint = parse_endpoint("127.0.0.1:0");
         ASSERT_TRUE(endpoint);
-        auto listener = TcpListener::open({*endpoint}, *source_, limits);
+        auto listener =
+            TcpListener::open({*endpoint}, *source_, limits, with_transfers ? transfers_.get() : nullptr);
         ASSERT_TRUE(listener) << listener.error().to_string();
         listener_ = std::move(*listener);
         listener_->start();
@@ -73,7 +84,33 @@ protected:
         if (listener_) listener_->stop();
     }
 
+    // Reads one more framed message from `fd`; empty on failure.
+    static Bytes read_framed(const FileDescriptor& fd) {
+        Bytes in;
+        auto read_exactly = [&](size_t n) {
+            size_t start = in.size();
+            in.resize(start + n);
+            size_t have = 0;
+            while (have < n) {
+                pollfd p{fd.get(), POLLIN, 0};
+                if (::poll(&p, 1, 2000) <= 0) return false;
+                ssize_t got = ::recv(fd.get(), in.data() + start + have, n - have, 0);
+                if (got <= 0) return false;
+                have += static_cast<size_t>(got);
+            }
+            return true;
+        };
+        if (!read_exactly(2)) return {};
+        size_t length = (size_t{in[0]} << 8) | in[1];
+        in.clear();
+        if (!read_exactly(length)) return {};
+        return in;
+    }
+
+    zone::testing::SignedZone signed_zone_;
+    TsigKey key_{*dns::Name::from_text("xfr-key."), TsigAlgorithm::HmacSha256, Bytes(32, 0x11)};
     std::unique_ptr<ZoneSource> source_;
+    std::unique_ptr<TransferSource> transfers_;
     std::unique_ptr<TcpListener> listener_;
 };
 
@@ -131,6 +168,44 @@ TEST_F(TcpListenerTest, StopWithOpenConnections) {
     listener_->stop();
     EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
     EXPECT_TRUE(closed_within(client, 3000ms));
+}
+
+TEST_F(TcpListenerTest, SignedAxfrIsStreamedAndUnsignedRefused) {
+    start({}, true);
+    FileDescriptor client = connect_client();
+    Bytes query = testing::make_query("example.", dns::type::AXFR);
+    // Unsigned: REFUSED, and the connection stays usable.
+    auto refused = dns::parse_message(exchange(client, query));
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->header.rcode, dns::Rcode::Refused);
+
+    TsigSigner signer(key_);
+    ASSERT_TRUE(signer.sign(query, now_unix()));
+    TsigResponseVerifier verifier(key_, signer.mac());
+    TransferReader reader(signed_zone_.apex);
+    Bytes framed{static_cast<uint8_t>(query.size() >> 8), static_cast<uint8_t>(query.size())};
+    framed.insert(framed.end(), query.begin(), query.end());
+    ASSERT_EQ(::send(client.get(), framed.data(), framed.size(), 0), static_cast<ssize_t>(framed.size()));
+    Bytes first = read_framed(client);
+    ASSERT_FALSE(first.empty());
+    ASSERT_TRUE(verifier.verify(first, now_unix()));
+    ASSERT_TRUE(reader.add_message(first));
+    while (!reader.complete()) {
+        Bytes next = read_framed(client);
+        ASSERT_FALSE(next.empty());
+        ASSERT_TRUE(verifier.verify(next, now_unix()));
+        ASSERT_TRUE(reader.add_message(next));
+    }
+    auto result = reader.finish();
+    ASSERT_TRUE(result) << result.error().to_string();
+    EXPECT_EQ(result->zone.size(), signed_zone_.records.size());
+    // A signed ordinary query on the same connection gets a signed answer.
+    Bytes soa = testing::make_query("example.", dns::type::SOA);
+    TsigSigner soa_signer(key_);
+    ASSERT_TRUE(soa_signer.sign(soa, now_unix()));
+    Bytes answer = exchange(client, soa);
+    TsigResponseVerifier soa_verifier(key_, soa_signer.mac());
+    EXPECT_TRUE(soa_verifier.verify(answer, now_unix()));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // UDP workers: poll on the socket and a stop eventfd, then drain the socket in recvmmsg batches, answer each
 // datagram with answer_query (RFC 1035 §4.2.1, RFC 6891 §6.2.5 payload limits, TC per RFC 2181 §9) and send
 // the batch back with sendmmsg. Datagrams are untrusted: truncated reads (MSG_TRUNC) are dropped, and so is
-// whatever the engine drops. Buffers are allocated once per worker; nothing is allocated per packet.
+// whatever the engine drops. Buffers are allocated once per worker; nothing is allocated per unsigned query.
+// What the engine answers NotAuth (a TSIG is present) or leaves to the transfer code goes to answer_special.
 #include "dnsserver/udp_listener.h"
 
 #include <poll.h>
@@ -12,6 +13,11 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+
+#include <fmt/core.h>
+
+#include "dnsserver/transfer_access.h"
+#include "dnsserver/tsig_answer.h"
 
 namespace danemail::dnsserver {
 namespace {
@@ -28,7 +34,8 @@ Error system_error(const std::string& where, const char* what) {
 
 }  // namespace
 
-UdpListener::UdpListener(const ZoneSource& zones, uint16_t max_udp_payload) : zones_(zones) {
+UdpListener::UdpListener(const ZoneSource& zones, uint16_t max_udp_payload, const TransferSource* transfers)
+    : zones_(zones), transfers_(transfers) {
     options_.transport = Transport::Udp;
     options_.max_udp_payload = max_udp_payload;
 }
@@ -38,8 +45,9 @@ UdpListener::~UdpListener() {
 }
 
 Result<std::unique_ptr<UdpListener>> UdpListener::open(const Endpoint& endpoint, unsigned workers,
-                                                       const ZoneSource& zones, uint16_t max_udp_payload) {
-    std::unique_ptr<UdpListener> listener(new UdpListener(zones, max_udp_payload));
+                                                       const ZoneSource& zones, uint16_t max_udp_payload,
+                                                       const TransferSource* transfers) {
+    std::unique_ptr<UdpListener> listener(new UdpListener(zones, max_udp_payload, transfers));
     listener->stop_event_ = FileDescriptor(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!listener->stop_event_) return system_error(endpoint.text, "eventfd");
     for (unsigned i = 0; i < std::max(workers, 1u); ++i) {
@@ -62,12 +70,41 @@ void UdpListener::start() {
     for (const FileDescriptor& fd : sockets_) threads_.emplace_back([this, s = fd.get()] { run_worker(s); });
 }
 
+uint16_t UdpListener::port() const {
+    if (sockets_.empty()) return 0;
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    if (::getsockname(sockets_.front().get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
+    if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+}
+
 void UdpListener::stop() {
     if (threads_.empty()) return;
     uint64_t one = 1;
     [[maybe_unused]] ssize_t n = ::write(stop_event_.get(), &one, sizeof one);
     for (std::thread& t : threads_) t.join();
     threads_.clear();
+}
+
+void UdpListener::answer_special(ByteView query, const zone::ZoneSet& zones, const sockaddr_storage& peer,
+                                 socklen_t peer_length, Bytes& response) const {
+    std::shared_ptr<const TransferZones> transfers;
+    if (transfers_ != nullptr) transfers = transfers_->load();
+    const std::string address = peer_address_text(reinterpret_cast<const sockaddr*>(&peer), peer_length);
+    if (is_transfer_query(query)) {
+        // RFC 1995 §2: IXFR may come over UDP; AXFR is answered TC=1 like an IXFR that does not fit.
+        TransferReply reply = answer_transfer(query, address, std::move(transfers), Transport::Udp,
+                                              now_unix(), options_.max_udp_payload);
+        response = std::move(reply.response);
+        response.reserve(kResponseCapacity);
+        return;
+    }
+    std::span<const TsigKey> keys;
+    if (transfers) keys = transfers->keys;
+    SignedAnswer answer = answer_signed_query(query, zones, keys, response, options_, now_unix());
+    if (!answer.refusal.empty())
+        fmt::print(stderr, "danemail: TSIG query refused: peer {} over UDP: {}\n", address, answer.refusal);
 }
 
 void UdpListener::run_worker(int socket_fd) {
@@ -113,6 +150,8 @@ void UdpListener::run_worker(int socket_fd) {
                 if (in[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
                 ByteView query(queries[i].data(), in[i].msg_len);
                 AnswerResult result = answer_query(query, *zones, responses[i], options_);
+                if (result.kind == AnswerKind::NotAuth || result.kind == AnswerKind::Transfer)
+                    answer_special(query, *zones, peers[i], in[i].msg_hdr.msg_namelen, responses[i]);
                 if (!result.respond() || responses[i].empty()) continue;
                 out_iov[count] = {responses[i].data(), responses[i].size()};
                 out[count].msg_hdr = {};

@@ -4,7 +4,8 @@ RFC 6891, RFC 7766, RFC 1035 §4.2).
 A zone with a KSK and a ZSK is signed in memory by `danemail serve` (NSEC3) and served on 127.0.0.1 at a free
 high port over UDP and TCP, and on ::1. Checks: AA answers, RRSIGs with DO, NXDOMAIN with NSEC3 proof, TCP, the question's
 case echoed, REFUSED for other zones, FORMERR for a malformed packet (raw socket), TC=1 with a small EDNS
-buffer then a TCP retry, TCP pipelining, AXFR only to the allowed address (dnssec-verify judges what arrived),
+buffer then a TCP retry, TCP pipelining, AXFR only to the allowed address with its TSIG key (dnssec-verify
+judges what arrived),
 delv "fully validated" with the zone's KSK as trust anchor, SIGHUP reload (a broken zone keeps the old one
 serving), a config error naming file:line, and SIGTERM ending the process with status 0 within a few seconds.
 """
@@ -277,20 +278,31 @@ def test_delv_fully_validated(server):
 
 
 def test_axfr_only_to_allowed_address(server):
-    """AXFR (RFC 5936) to 127.0.0.2, which allow_transfer lists; dnssec-verify accepts what arrived.
-    The same query from 127.0.0.1 is refused."""
-    out = run([require_tool("dig"), "-b", "127.0.0.2", "@127.0.0.1", "-p", server.port, f"{ZONE}.", "AXFR"],
-              timeout=30).stdout
-    assert "Transfer failed" not in out
+    """AXFR (RFC 5936) to 127.0.0.2 signed with its TSIG key (RFC 8945): dig and kdig verify every signed
+    message, and dnssec-verify accepts what arrived. Refused without the key, and refused with the key from an
+    address that is not the secondary's."""
+    tsig = f"hmac-sha256:{TSIG_NAME}:{TSIG_SECRET}"
+    out = run([require_tool("dig"), "-y", tsig, "-b", "127.0.0.2", "@127.0.0.1", "-p", server.port, f"{ZONE}.",
+               "AXFR"], timeout=30).stdout
+    assert "Transfer failed" not in out and "; TSIG error" not in out, out
     transferred = server.directory / "axfr.zone"
-    transferred.write_text(out)
+    # dig prints each message's TSIG record (class ANY), which is no zone data.
+    transferred.write_text("\n".join(line for line in out.splitlines() if "\tANY\tTSIG\t" not in line))
     verify = run([require_tool("dnssec-verify"), "-o", ZONE, transferred], timeout=60)
     assert "Zone fully signed" in verify.stdout + verify.stderr
-    kdig = run([require_tool("kdig"), "-b", "127.0.0.2", "@127.0.0.1", "-p", server.port, f"{ZONE}.", "AXFR"],
-               timeout=30).stdout
-    assert "NSEC3PARAM" in kdig and "big.example.test." in kdig
-    refused = dig(server.port, f"{ZONE}.", "AXFR", check=False)
-    assert "Transfer failed" in refused
+    kdig = run([require_tool("kdig"), "-y", tsig, "-b", "127.0.0.2", "@127.0.0.1", "-p", server.port,
+                f"{ZONE}.", "AXFR"], timeout=30)
+    assert "NSEC3PARAM" in kdig.stdout and "big.example.test." in kdig.stdout
+    # kdig verifies every message's TSIG and says so when one fails.
+    assert "ERROR:" not in kdig.stdout + kdig.stderr and "WARNING" not in kdig.stdout + kdig.stderr, kdig
+    unsigned = run([require_tool("dig"), "-b", "127.0.0.2", "@127.0.0.1", "-p", server.port, "+time=2",
+                    "+tries=1", f"{ZONE}.", "AXFR"], check=False, timeout=30).stdout
+    assert "Transfer failed" in unsigned, unsigned
+    other_address = run([require_tool("dig"), "-y", tsig, "@127.0.0.1", "-p", server.port, "+time=2", "+tries=1",
+                         f"{ZONE}.", "AXFR"], check=False, timeout=30).stdout
+    assert "Transfer failed" in other_address, other_address
+    log = server.log.read_text()
+    assert "transfer refused: peer 127.0.0.1" in log and "not TSIG-signed" in log, log
 
 
 def test_reload_and_sigterm(danemail, tmp_path):
