@@ -186,11 +186,20 @@ void ZoneChecker::check_name(std::vector<uint32_t>& group) {
 // One RRset, in file order: even out TTLs to the first record's and mark exact repeats as duplicates.
 void ZoneChecker::check_rrset(const uint32_t* begin, const uint32_t* end) {
     auto& records = zone_.records;
-    const uint32_t ttl = records[*begin].ttl;
+    // RFC 4034 §3: an RRSIG takes the TTL of the RRset it covers, so the signatures at one owner form one
+    // RRset per covered type as far as TTLs go (the first two RDATA bytes name the type).
+    auto covered = [&](uint32_t r) -> uint32_t {
+        const Bytes& rdata = records[r].rdata;
+        if (records[r].type != type::RRSIG || rdata.size() < 2) return 0x10000;
+        return static_cast<uint32_t>(rdata[0]) << 8 | rdata[1];
+    };
     for (const uint32_t* r = begin + 1; r < end; ++r) {
-        if (records[*r].ttl != ttl) {
-            findings_.push_back({Kind::kTtlMismatch, *r, *begin, records[*r].ttl});
-            records[*r].ttl = ttl;
+        const uint32_t* first = begin;
+        while (first < r && covered(*first) != covered(*r)) ++first;
+        if (first == r) continue;
+        if (records[*r].ttl != records[*first].ttl) {
+            findings_.push_back({Kind::kTtlMismatch, *r, *first, records[*r].ttl});
+            records[*r].ttl = records[*first].ttl;
         }
     }
     if (end - begin < 2) return;

@@ -143,6 +143,22 @@ TEST(ZoneCheck, InconsistentTtlsWarnAndTakeTheFirst) {
     EXPECT_EQ(z.records[5].ttl, 300u);
 }
 
+// RFC 4034 §3: each RRSIG has the TTL of the RRset it covers; signatures over different types at one owner
+// (an NSEC with the negative TTL beside an A) are not one RRset for the TTL rule.
+TEST(ZoneCheck, SignaturesOverDifferentTypesKeepTheirTtls) {
+    auto z = checked(std::string(kGood) +
+                     "www 3600 A 192.0.2.1\n"
+                     "www 3600 RRSIG A 13 3 3600 20300101000000 20200101000000 12345 example.com. AAAA\n"
+                     "www 300 NSEC zz.example.com. A RRSIG NSEC\n"
+                     "www 300 RRSIG NSEC 13 3 300 20300101000000 20200101000000 12345 example.com. AAAA\n"
+                     "www 600 RRSIG A 13 3 3600 20300101000000 20200101000000 54321 example.com. AAAA\n");
+    EXPECT_TRUE(z.ok()) << all(z.errors);
+    ASSERT_EQ(z.warnings.size(), 1u) << all(z.warnings);  // only the second signature over A
+    EXPECT_EQ(z.warnings[0].where, "zone.db:9:1");
+    EXPECT_EQ(z.records[6].ttl, 300u);  // the NSEC's signature keeps 300
+    EXPECT_EQ(z.records[7].ttl, 3600u);
+}
+
 TEST(ZoneCheck, DuplicatesMergeSilentlyKeepingTheFirst) {
     auto z = checked(std::string(kGood) +
                      "a A 192.0.2.1\n"
