@@ -126,7 +126,7 @@ struct DnsService::State {
         for (const std::string& warning : warnings) fmt::print(stderr, "danemail: warning: {}\n", warning);
         if (!opened) return make_error(zone_config.where, opened.error().to_string());
         ManagedZone managed(zone_config, *apex, std::move(*opened));
-        if (auto s = configure_keys(managed); !s) return s.error();
+        if (auto s = configure_parents(managed); !s) return s.error();
         return managed;
     }
 
@@ -139,8 +139,8 @@ struct DnsService::State {
         return policy;
     }
 
-    // The key manager and the parent's servers of an inline-signed zone, after opening or a reload.
-    Status configure_keys(ManagedZone& managed) {
+    // The parent's servers of a zone (asked for its DS during KSK rollovers), after opening or a reload.
+    Status configure_parents(ManagedZone& managed) {
         managed.parents.clear();
         for (const std::string& text : managed.config.parents) {
             const bool has_port = text.rfind(']') != std::string::npos
@@ -151,17 +151,19 @@ struct DnsService::State {
                 return make_error(managed.config.where, "parents: " + endpoint.error().to_string());
             managed.parents.push_back(std::move(*endpoint));
         }
-        if (managed.config.signing != ZoneSigning::Inline) {
-            managed.keys.reset();
-            return {};
-        }
+        if (managed.config.signing != ZoneSigning::Inline) managed.keys.reset();
+        return {};
+    }
+
+    // Reads the zone's keys from disk again (at start, on every reload, and while they are unreadable), so
+    // the files stay the truth. A failure drops the key manager: the zone keeps its last signed version.
+    Status open_keys(ManagedZone& managed) {
         zone::KeyPolicy policy = key_policy(managed.config);
-        if (managed.keys && managed.keys->directory() == managed.config.keys) {
+        if (managed.keys) {
             policy.dnskey_ttl = managed.keys->policy().dnskey_ttl;
             policy.max_zone_ttl = managed.keys->policy().max_zone_ttl;
-            managed.keys->set_policy(policy);
-            return {};
         }
+        managed.keys.reset();
         auto keys = zone::KeyManager::open(managed.config.keys, managed.apex, policy);
         if (!keys) return make_error(managed.config.where, "keys: " + keys.error().to_string());
         managed.keys.emplace(std::move(*keys));
@@ -179,6 +181,8 @@ struct DnsService::State {
                                   "zone file " + managed.config.file + " has errors (see above)");
         }
         zone::KeyStep step;
+        if (managed.config.signing == ZoneSigning::Inline && (reload || !managed.keys))
+            if (auto s = open_keys(managed); !s) return s;
         if (managed.keys) {
             // The waits of a rollover follow the zone's TTLs (RFC 7583 §3): the DNSKEY RRset takes the SOA's.
             zone::KeyPolicy policy = managed.keys->policy();
@@ -330,7 +334,7 @@ struct DnsService::State {
             });
             if (existing != zones.end()) {
                 existing->config = zone_config;
-                if (auto s = configure_keys(*existing); !s) errors += s.error().to_string() + "\n";
+                if (auto s = configure_parents(*existing); !s) errors += s.error().to_string() + "\n";
                 next.push_back(std::move(*existing));
             } else {
                 auto opened = open_zone(zone_config);
