@@ -59,6 +59,23 @@ std::string pending_key(const dns::Name& apex, const Endpoint& target) {
 
 }  // namespace
 
+bool answers_notify(const dns::Message& response, ByteView wire, uint16_t id, const dns::Name& apex,
+                    const TsigKey* key, const Bytes& request_mac, UnixTime now) {
+    if (!response.header.qr || response.header.opcode != dns::Opcode::Notify) return false;
+    if (response.questions.size() != 1) return false;
+    const dns::Question& question = response.questions.front();
+    if (question.type != dns::type::SOA || question.rclass != dns::rrclass::IN) return false;
+    if (response.header.id != id || !(question.name == apex)) return false;
+    if (key) {  // RFC 8945 §5.3: the response to a signed NOTIFY is signed too
+        TsigResponseVerifier verifier(*key, request_mac);
+        // A TSIG error the target reports (NOTAUTH with BADKEY or BADSIG, unsigned) is its answer too:
+        // retrying would not change it.
+        bool reported_error = response.header.rcode == dns::Rcode::NotAuth && response.tsig();
+        if (!verifier.verify(wire, now) && !reported_error) return false;
+    }
+    return true;
+}
+
 struct Notifier::Socket {
     FileDescriptor fd;
     int family = 0;
@@ -257,23 +274,14 @@ void Notifier::receive(int fd) {
         if (static_cast<size_t>(n) > buffer.size()) continue;  // truncated: not a response we sent for
         ByteView wire(buffer.data(), static_cast<size_t>(n));
         auto response = dns::parse_message(wire);
-        if (!response || !response->header.qr || response->header.opcode != dns::Opcode::Notify) continue;
-        if (response->questions.size() != 1) continue;
-        const dns::Question& question = response->questions.front();
-        if (question.type != dns::type::SOA || question.rclass != dns::rrclass::IN) continue;
+        if (!response) continue;
         std::string key;
         for (const auto& [pending_key_text, pending] : pending_) {
-            if (pending->id != response->header.id || pending->tries == 0 ||
-                !(pending->apex == question.name))
+            if (pending->tries == 0 || !same_endpoint(from, from_length, pending->target.endpoint)) continue;
+            const TsigKey* tsig_key = pending->target.key ? &*pending->target.key : nullptr;
+            if (!answers_notify(*response, wire, pending->id, pending->apex, tsig_key, pending->request_mac,
+                                now_unix()))
                 continue;
-            if (!same_endpoint(from, from_length, pending->target.endpoint)) continue;
-            if (pending->target.key) {  // RFC 8945 §5.3: the response to a signed NOTIFY is signed too
-                TsigResponseVerifier verifier(*pending->target.key, pending->request_mac);
-                // A TSIG error the target reports (NOTAUTH with BADKEY or BADSIG, unsigned) is its answer
-                // too: retrying would not change it.
-                bool reported_error = response->header.rcode == dns::Rcode::NotAuth && response->tsig();
-                if (!verifier.verify(wire, now_unix()) && !reported_error) continue;
-            }
             key = pending_key_text;
             break;
         }

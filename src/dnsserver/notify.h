@@ -19,6 +19,7 @@
 
 #include "base/encoding.h"
 #include "base/result.h"
+#include "base/time.h"
 #include "dns/message.h"
 #include "dns/name.h"
 #include "dns/record.h"
@@ -52,6 +53,14 @@ struct NotifyOutcome {
     dns::Rcode rcode = dns::Rcode::NoError;  // the response's, when answered
     unsigned tries = 0;
 };
+
+// Whether `wire`, parsed as `response`, answers the NOTIFY `id` of `apex` (RFC 1996 §3.6): a response with
+// opcode NOTIFY, that ID and the one question <apex> SOA IN. When the NOTIFY was signed with `key`, the
+// response must verify against the NOTIFY's `request_mac` at `now` (RFC 8945 §5.3) or be the target's report
+// of a TSIG error. The sender's address and port are the caller's to check. Pure; used by the Notifier's
+// thread and tests/fuzz/peer_answer_fuzz.cpp.
+bool answers_notify(const dns::Message& response, ByteView wire, uint16_t id, const dns::Name& apex,
+                    const TsigKey* key, const Bytes& request_mac, UnixTime now);
 
 class Notifier {
 public:

@@ -71,13 +71,6 @@ Bytes make_query(const dns::Name& zone, uint16_t id) {
     return dns::message_to_wire(query).value();
 }
 
-// The response matches our query: same ID, a response to a QUERY, our one question.
-bool answers_our_query(const dns::Message& response, uint16_t id, const dns::Name& zone) {
-    return response.header.id == id && response.header.qr && response.header.opcode == dns::Opcode::Query &&
-           response.questions.size() == 1 && response.questions[0].name == zone &&
-           response.questions[0].type == dns::type::DS && response.questions[0].rclass == dns::rrclass::IN;
-}
-
 FileDescriptor open_socket(const Endpoint& server, int type, std::string& why) {
     FileDescriptor fd(::socket(server.family(), type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd) {
@@ -126,7 +119,7 @@ std::optional<dns::Message> exchange_udp(const Endpoint& server, const dns::Name
             last_ignored = "malformed: " + response.error().to_string();
             continue;
         }
-        if (!answers_our_query(*response, id, zone)) {
+        if (!answers_parent_ds_query(*response, id, zone)) {
             ++ignored;
             last_ignored = "not matching the query's ID, QR, opcode or question";
             continue;
@@ -197,37 +190,35 @@ std::optional<dns::Message> exchange_tcp(const Endpoint& server, const dns::Name
         why = "malformed TCP answer: " + response.error().to_string();
         return std::nullopt;
     }
-    if (!answers_our_query(*response, id, zone)) {
+    if (!answers_parent_ds_query(*response, id, zone)) {
         why = "the TCP answer does not match the query (ID, QR, opcode or question)";
         return std::nullopt;
     }
     return std::move(*response);
 }
 
-// The DS RRset from an authoritative answer; `why` says what was wrong with it.
-std::optional<ParentDs> read_answer(const dns::Message& response, const dns::Name& zone, std::string& why) {
-    if (response.header.rcode != dns::Rcode::NoError) {
-        why = "answered " + dns::rcode_to_text(response.header.rcode);
-        return std::nullopt;
-    }
-    if (!response.header.aa) {
-        why = "answered without AA: not authoritative for the parent of " + zone.to_text();
-        return std::nullopt;
-    }
+}  // namespace
+
+bool answers_parent_ds_query(const dns::Message& response, uint16_t id, const dns::Name& zone) {
+    return response.header.id == id && response.header.qr && response.header.opcode == dns::Opcode::Query &&
+           response.questions.size() == 1 && response.questions[0].name == zone &&
+           response.questions[0].type == dns::type::DS && response.questions[0].rclass == dns::rrclass::IN;
+}
+
+Result<ParentDs> read_parent_ds_answer(const dns::Message& response, const dns::Name& zone) {
+    if (response.header.rcode != dns::Rcode::NoError)
+        return make_error("answered " + dns::rcode_to_text(response.header.rcode));
+    if (!response.header.aa)
+        return make_error("answered without AA: not authoritative for the parent of " + zone.to_text());
     ParentDs result;
     bool have_ttl = false;
     for (const dns::Record& record : response.answer) {
         if (record.type == dns::type::RRSIG) continue;  // not validated here
-        if (record.type != dns::type::DS || !(record.owner == zone) || record.rclass != dns::rrclass::IN) {
-            why = "unexpected " + dns::type_to_text(record.type) + " record for " + record.owner.to_text() +
-                  " in the answer";
-            return std::nullopt;
-        }
+        if (record.type != dns::type::DS || !(record.owner == zone) || record.rclass != dns::rrclass::IN)
+            return make_error("unexpected " + dns::type_to_text(record.type) + " record for " +
+                              record.owner.to_text() + " in the answer");
         auto ds = dns::DsRdata::decode(record.rdata);
-        if (!ds) {
-            why = "malformed DS record: " + ds.error().to_string();
-            return std::nullopt;
-        }
+        if (!ds) return make_error("malformed DS record: " + ds.error().to_string());
         result.ds.push_back(std::move(*ds));
         result.ttl = have_ttl ? std::min(result.ttl, record.ttl) : record.ttl;  // RFC 2181 §5.2
         have_ttl = true;
@@ -241,8 +232,6 @@ std::optional<ParentDs> read_answer(const dns::Message& response, const dns::Nam
     }
     return result;
 }
-
-}  // namespace
 
 Result<ParentDs> query_parent_ds(const dns::Name& zone, std::span<const Endpoint> servers,
                                  std::chrono::milliseconds timeout) {
@@ -258,10 +247,12 @@ Result<ParentDs> query_parent_ds(const dns::Name& zone, std::span<const Endpoint
             if (!response) why = "over TCP after a truncated UDP answer: " + why;
         }
         if (response) {
-            if (auto answer = read_answer(*response, zone, why)) {
+            auto answer = read_parent_ds_answer(*response, zone);
+            if (answer) {
                 answer->server = server.text;
                 return std::move(*answer);
             }
+            why = answer.error().to_string();
         }
         failures += (failures.empty() ? "" : "; ") + server.text + ": " + why;
     }

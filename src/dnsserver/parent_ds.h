@@ -14,6 +14,7 @@
 
 #include "base/result.h"
 #include "dns/dnssec_rdata.h"
+#include "dns/message.h"
 #include "dns/name.h"
 #include "dnsserver/server.h"
 
@@ -26,6 +27,15 @@ struct ParentDs {
     uint32_t ttl = 0;              // the DS RRset's TTL; for NODATA the negative TTL (RFC 2308 §5), or 0
     std::string server;            // the server that answered, "127.0.0.1:53"
 };
+
+// The checks on one answer, without the sockets, for query_parent_ds and tests/fuzz/peer_answer_fuzz.cpp.
+// An answer to our query `id` for `zone`: same ID, QR set, opcode QUERY, the one question `zone` DS IN. One
+// that is not is ignored rather than an error (RFC 5452 §9.1).
+bool answers_parent_ds_query(const dns::Message& response, uint16_t id, const dns::Name& zone);
+// The DS RRset of an answer that matched: NOERROR, AA set, and nothing but DS records of `zone` and class IN
+// (and their RRSIGs, not validated) in the answer section; NODATA gives an empty set with the negative TTL.
+// `server` is left empty. Errors say what was wrong.
+Result<ParentDs> read_parent_ds_answer(const dns::Message& response, const dns::Name& zone);
 
 // Tries each of `servers` in order, each within `timeout`, and returns the DS RRset of `zone` from the
 // first that answers NOERROR with AA set. Fails, naming every server and what was wrong with it, when none

@@ -4,12 +4,11 @@
 // §4), and indexes the NSEC chain (RFC 4034 §4) or the NSEC3 chain (RFC 5155 §7.1). Runs at load time, not
 // per query.
 #include <algorithm>
+#include <deque>
 #include <optional>
-#include <unordered_set>
 
 #include "dns/dnssec_rdata.h"
 #include "dns/rdata.h"
-#include "dnssec/nsec3_hash.h"
 #include "dnssec/zone_index.h"
 #include "zone/served_zone.h"
 
@@ -47,6 +46,33 @@ std::optional<size_t> target_offset(dns::RRType type) {
     return std::nullopt;
 }
 
+// An NSEC3 owner label (RFC 5155 §3.3: base32hex, RFC 4648 §7, of a SHA-1 hash; either case) decoded into
+// `hash` without allocating; false for anything else.
+bool decode_nsec3_label(std::string_view label, Nsec3Hash& hash) {
+    if (label.size() != kNsec3LabelLength) return false;
+    uint64_t acc = 0;
+    int bits = 0;
+    size_t out = 0;
+    for (char c : label) {
+        unsigned value;
+        if (c >= '0' && c <= '9')
+            value = static_cast<unsigned>(c - '0');
+        else if (c >= 'A' && c <= 'V')
+            value = static_cast<unsigned>(c - 'A' + 10);
+        else if (c >= 'a' && c <= 'v')
+            value = static_cast<unsigned>(c - 'a' + 10);
+        else
+            return false;
+        acc = acc << 5 | value;
+        bits += 5;
+        if (bits >= 8) {
+            bits -= 8;
+            hash[out++] = static_cast<uint8_t>(acc >> bits);
+        }
+    }
+    return out == kNsec3HashLength;  // 32 characters are exactly 160 bits
+}
+
 }  // namespace
 
 class ServedZoneBuilder {
@@ -67,8 +93,7 @@ public:
 
 private:
     struct NameEntry {
-        std::string key;  // canonical sort key
-        dns::Name name;
+        const dns::Name* name;           // the index's owner name, or one of empty_names_
         const dnssec::ZoneNode* source;  // nullptr for an empty non-terminal
     };
 
@@ -104,46 +129,75 @@ private:
     }
 
     // Every owner name except NSEC3 owners (not part of the zone's names, RFC 5155 §7.2.9), and every empty
-    // non-terminal between them and the apex, in canonical order.
+    // non-terminal between them and the apex, in canonical order. The index is in canonical order already,
+    // where a name's ancestors precede it and its descendants follow it as one run: the existing ancestors
+    // of the previous name form a stack, and whatever lies between the top of that stack and the next name
+    // is an empty non-terminal that sorts right before that name. One pass, no sorting, no hash set.
     std::vector<NameEntry> collect_names() {
         std::vector<NameEntry> entries;
-        std::unordered_set<dns::Name, dns::NameHash> present;
+        entries.reserve(index_.nodes().size());
+        std::vector<ByteView> chain;  // wire names of the existing ancestors of the current name
         for (const auto& node : index_.nodes()) {
             if (is_nsec3_only(index_, node)) continue;
             const dns::Name& owner = index_.owner(node);
-            entries.push_back({dnssec::canonical_sort_key(owner), owner, &node});
-            present.insert(owner);
-        }
-        const size_t real_names = entries.size();
-        for (size_t i = 0; i < real_names; ++i) {
-            for (dns::Name up = entries[i].name.parent(); up.is_subdomain_of(z_.apex_) && !(up == z_.apex_);
-                 up = up.parent()) {
-                if (!present.insert(up).second) break;  // its ancestors are handled already
-                entries.push_back({dnssec::canonical_sort_key(up), up, nullptr});
+            const ByteView wire = owner.wire_bytes();
+            while (!chain.empty() && !is_at_or_below(wire, chain.back())) chain.pop_back();
+            const size_t labels = owner.label_count();
+            size_t existing = chain.empty() ? z_.apex_labels_ : count_labels(chain.back());
+            for (size_t k = std::max(existing, z_.apex_labels_) + 1; k < labels; ++k) {
+                empty_names_.push_back(owner.suffix(k));
+                entries.push_back({&empty_names_.back(), nullptr});
+                chain.push_back(empty_names_.back().wire_bytes());
             }
+            entries.push_back({&owner, &node});
+            chain.push_back(wire);
         }
-        std::sort(entries.begin(), entries.end(),
-                  [](const NameEntry& a, const NameEntry& b) { return a.key < b.key; });
         return entries;
+    }
+
+    // Whether the wire name `name` equals `ancestor` or lies below it (case-insensitive), without
+    // allocating.
+    static bool is_at_or_below(ByteView name, ByteView ancestor) {
+        if (ancestor.size() > name.size()) return false;
+        const size_t start = name.size() - ancestor.size();
+        size_t pos = 0;
+        while (pos < start) pos += 1 + name[pos];
+        if (pos != start) return false;
+        for (size_t i = 0; i < ancestor.size(); ++i)
+            if (dns::dns_tolower(name[start + i]) != dns::dns_tolower(ancestor[i])) return false;
+        return true;
+    }
+
+    static size_t count_labels(ByteView wire) {
+        size_t count = 0;
+        for (size_t pos = 0; pos < wire.size() && wire[pos] != 0; pos += 1 + wire[pos]) ++count;
+        return count;
     }
 
     Status build_nodes(const std::vector<NameEntry>& names) {
         z_.nodes_.reserve(names.size());
+        z_.rrsets_.reserve(index_.rrsets().size());
+        // Every record is rendered once (its fixed fields and RDATA, names perhaps compressed), the apex SOA
+        // and its RRSIGs once more for negative answers: reserved at once, so the largest array of the zone
+        // is not copied as it grows nor left with unused room.
+        size_t wire_size = 0;
+        for (const dns::Record& record : index_.records()) wire_size += 10 + record.rdata.size();
+        z_.wire_.reserve(wire_size + 4096);
         rrset_sources_.clear();
         uint32_t cut = kNoIndex;
         for (uint32_t i = 0; i < names.size(); ++i) {
             const NameEntry& entry = names[i];
             ServedNode node;
             node.name_offset = static_cast<uint32_t>(z_.names_.size());
-            node.name_length = static_cast<uint8_t>(entry.name.wire_length());
-            node.label_count = static_cast<uint8_t>(entry.name.label_count());
-            const std::string& wire = entry.name.wire();
+            node.name_length = static_cast<uint8_t>(entry.name->wire_length());
+            node.label_count = static_cast<uint8_t>(entry.name->label_count());
+            const std::string& wire = entry.name->wire();
             z_.names_.insert(z_.names_.end(), wire.begin(), wire.end());
             // Canonical order puts a name's descendants right after it: one current cut is enough
             // (the same sweep as dnssec::ZoneIndex, here over the empty non-terminals too).
             const ServedNode* cut_node = cut == kNoIndex ? nullptr : &z_.nodes_[cut];
-            if (cut_node && entry.name.label_count() > cut_node->label_count &&
-                entry.name.is_subdomain_of(names[cut].name)) {
+            if (cut_node && node.label_count > cut_node->label_count &&
+                is_at_or_below(entry.name->wire_bytes(), names[cut].name->wire_bytes())) {
                 node.flags |= ServedNode::kOccluded;
                 node.cut = cut;
             } else {
@@ -271,15 +325,19 @@ private:
         while (size < z_.nodes_.size() * kTableLoadFactor) size *= 2;
         z_.table_.assign(size, {});
         for (uint32_t i = 0; i < z_.nodes_.size(); ++i) {
-            const ServedNode& node = z_.nodes_[i];
-            Bytes lower(z_.names_.begin() + node.name_offset,
-                        z_.names_.begin() + node.name_offset + node.name_length);
-            for (auto& c : lower) c = dns::dns_tolower(c);  // length bytes are below 64: unchanged
-            uint64_t hash = suffix_chain_hash(lower);
+            uint8_t lower[dns::Name::kMaxWireLength];
+            uint64_t hash = suffix_chain_hash(lower_name(z_.nodes_[i], lower));
             size_t slot = static_cast<size_t>(hash) & (size - 1);
             while (z_.table_[slot].node != kNoIndex) slot = (slot + 1) & (size - 1);
             z_.table_[slot] = {static_cast<uint32_t>(hash >> 32), i};
         }
+    }
+
+    // The node's name lower-cased into `out` (length bytes are below 64: unchanged).
+    ByteView lower_name(const ServedNode& node, uint8_t (&out)[dns::Name::kMaxWireLength]) const {
+        const uint8_t* name = &z_.names_[node.name_offset];
+        for (size_t i = 0; i < node.name_length; ++i) out[i] = dns::dns_tolower(name[i]);
+        return {out, node.name_length};
     }
 
     uint32_t find(const dns::Name& name) const {
@@ -306,8 +364,8 @@ private:
             if (!is_nsec3_only(index_, node)) continue;
             const dns::Name& owner = index_.owner(node);
             if (owner.label_count() != z_.apex_labels_ + 1 || !owner.is_subdomain_of(z_.apex_)) continue;
-            auto hash = from_base32hex(owner.first_label());
-            if (!hash || hash->size() != kNsec3HashLength) continue;
+            Nsec3Hash hash;
+            if (!decode_nsec3_label(owner.first_label(), hash)) continue;
             const dnssec::RRsetRange* range = index_.find(node, dns::type::NSEC3);
             for (const auto& record : index_.records_of(*range)) {
                 auto rdata = dns::Nsec3Rdata::decode(record.rdata);
@@ -326,7 +384,7 @@ private:
                     rrset.signatures = *sigs;
                 }
                 Nsec3Entry entry;
-                std::copy(hash->begin(), hash->end(), entry.hash.begin());
+                entry.hash = hash;
                 entry.rrset = static_cast<uint32_t>(z_.rrsets_.size());
                 z_.rrsets_.push_back(rrset);
                 z_.nsec3_.push_back(entry);
@@ -337,12 +395,9 @@ private:
                   [](const Nsec3Entry& a, const Nsec3Entry& b) { return a.hash < b.hash; });
         for (auto& node : z_.nodes_) {
             if (node.has(ServedNode::kOccluded)) continue;
-            auto name = dns::Name::from_wire(z_.node_name(node));
-            if (!name) continue;
-            Bytes digest = dnssec::nsec3_hash(*name, params.salt, params.iterations);
-            Nsec3Hash hash;
-            std::copy(digest.begin(), digest.end(), hash.begin());
-            node.nsec3 = z_.nsec3_matching(hash);
+            uint8_t lower[dns::Name::kMaxWireLength];
+            node.nsec3 =
+                z_.nsec3_matching(nsec3_hash_lower(lower_name(node, lower), params.salt, params.iterations));
         }
         return {};
     }
@@ -369,11 +424,13 @@ private:
         for (uint32_t n = 0; n < z_.nodes_.size(); ++n) {
             const ServedNode& owner = z_.nodes_[n];
             if (owner.has(ServedNode::kOccluded)) continue;
-            auto owner_name = dns::Name::from_wire(z_.node_name(owner));
+            std::optional<Result<dns::Name>> owner_name;  // made only for the few nodes that need it
             for (uint32_t r = owner.first_rrset; r < owner.first_rrset + owner.rrset_count; ++r) {
                 ServedRRset& rrset = z_.rrsets_[r];
                 auto offset = target_offset(rrset.type);
-                if (!offset || !owner_name) continue;
+                if (!offset) continue;
+                if (!owner_name) owner_name = dns::Name::from_wire(z_.node_name(owner));
+                if (!*owner_name) continue;
                 rrset.first_additional = static_cast<uint32_t>(z_.additional_.size());
                 for (const auto& record : index_.records_of(*rrset_sources_[r])) {
                     if (record.rdata.size() <= *offset) continue;
@@ -386,7 +443,7 @@ private:
                         !z_.nodes_[target_node.cut].has(ServedNode::kDelegation))
                         continue;  // below a DNAME: not data of this zone
                     bool required = owner.has(ServedNode::kDelegation) && rrset.type == dns::type::NS &&
-                                    target->is_subdomain_of(*owner_name);
+                                    target->is_subdomain_of(**owner_name);
                     auto begin = z_.additional_.begin() + rrset.first_additional;
                     if (std::any_of(begin, z_.additional_.end(),
                                     [&](const AdditionalTarget& a) { return a.node == t; }))
@@ -425,6 +482,7 @@ private:
 
     ServedZone& z_;
     const dnssec::ZoneIndex& index_;
+    std::deque<dns::Name> empty_names_;  // the empty non-terminals' names (a deque: entries point into it)
     std::vector<const dnssec::RRsetRange*> rrset_sources_;  // parallel to z_.rrsets_ while nodes are built
 };
 

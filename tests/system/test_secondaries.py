@@ -6,7 +6,8 @@ NSD (127.2.0.2) and Knot (127.2.0.3) as secondaries with one hmac-sha256 key. Ch
 AXFR signed with the key; a transfer without the key from a secondary's address is refused; two unbounds
 (127.2.0.4 stubbed to NSD, 127.2.0.5 to Knot) with the zone's KSK as trust anchor answer with AD; after the
 zone file changes and danemail reloads (SIGHUP), its NOTIFY makes both fetch the change by IXFR (danemail
-logs one line per transfer with its kind) and the new record validates through both unbounds.
+logs one line per transfer with its kind) and the new record validates through both unbounds. The primary is
+hidden: the zone's NS RRset names only the two secondaries.
 """
 import signal
 import subprocess
@@ -27,8 +28,10 @@ ZONE_TEXT = f"""$ORIGIN {ZONE}.
 $TTL 300
 @   IN SOA ns1 hostmaster 2024010101 7200 3600 1209600 300
 @      NS  ns1
+@      NS  ns2
 @      MX  10 mx
-ns1    A   192.0.2.53
+ns1    A   127.2.0.2
+ns2    A   127.2.0.3
 mx     A   192.0.2.25
 www    A   192.0.2.80
 """
