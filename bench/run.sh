@@ -6,3 +6,4 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 danemail=${1:?usage: bench/run.sh DANEMAIL_BINARY}
 "$here/sign_bench.sh" "$danemail"
+"$here/serve_bench.sh" "$danemail"

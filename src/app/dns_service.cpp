@@ -2,6 +2,7 @@
 #include "app/dns_service.h"
 
 #include <fmt/core.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -283,8 +284,7 @@ struct DnsService::State {
     void announce(const dns::Name& apex, const zone::ZoneVersion& version) {
         announced[apex.lowercased().to_text()] = version.serial;
         if (!notifier) return;
-        auto soa = zone::find_soa(*version.records);
-        if (soa) notifier->announce(**soa);
+        notifier->announce(apex, version.serial);  // RFC 1996 §3.7: the SOA hint is optional
     }
 
     void publish() {
@@ -294,12 +294,15 @@ struct DnsService::State {
             const zone::ZoneVersion* version = managed.zone.current();
             if (!version) continue;
             zone_set->add(version->served);
-            transfers->zones.push_back({managed.apex, version->records, version->journal});
+            transfers->zones.push_back({managed.apex, nullptr, version->served, version->journal});
         }
         transfers->peers = peers;
         transfers->keys = tsig_keys;
         zone_source.store(std::move(zone_set));
         transfer_source.store(std::move(transfers));
+        // Building a version frees far more than it keeps (parsed records, signing windows, the old
+        // snapshot once the listeners let go of it): give the pages back rather than hold them forever.
+        malloc_trim(0);
         for (const ManagedZone& managed : zones) {
             const zone::ZoneVersion* version = managed.zone.current();
             if (!version) continue;

@@ -31,21 +31,43 @@ void ResponseWriter::put_question(ByteView question) {
     question_end_ = out_.size();
 }
 
+namespace {
+
+constexpr size_t kMaxPointerTarget = 0x3FFF;
+constexpr size_t kPointerSize = 2;
+
+// Bytes the owners of `rr_count` RRs take when the first is written at `at` as `owner` and the others point
+// back to it (RFC 1035 §4.1.4), as they do whenever the owner has labels of its own and a pointer can reach it.
+size_t owners_size(const OwnerRef& owner, size_t rr_count, size_t at) {
+    if (rr_count == 0) return 0;
+    if (owner.labels.empty() || at > kMaxPointerTarget) return rr_count * owner.size();
+    return owner.size() + (rr_count - 1) * kPointerSize;
+}
+
+// The owner for the RRs after one written at `at`: a pointer to it when that is shorter and reachable.
+OwnerRef repeated_owner(const OwnerRef& owner, size_t at) {
+    if (owner.labels.empty() || at > kMaxPointerTarget) return owner;
+    return OwnerRef{ByteView(), static_cast<uint16_t>(at)};
+}
+
+}  // namespace
+
 bool ResponseWriter::put_block(dns::Section section, const zone::ServedZone& zone,
                                const zone::WireBlock& block, OwnerRef owner, uint16_t apex_pointer) {
-    const size_t owner_size = owner.size();
-    if (out_.size() + block.length + block.rr_count * owner_size > limit_) return false;
+    if (out_.size() + block.length + owners_size(owner, block.rr_count, out_.size()) > limit_) return false;
     const ByteView bytes = zone.block_bytes(block);
     const auto fixups = zone.fixups(block);
-    const uint8_t owner_pointer[2] = {static_cast<uint8_t>(kPointerTag | owner.pointer >> 8),
-                                      static_cast<uint8_t>(owner.pointer)};
     const uint8_t apex[2] = {static_cast<uint8_t>(kPointerTag | apex_pointer >> 8),
                              static_cast<uint8_t>(apex_pointer)};
     size_t pos = 0;
     size_t fixup = 0;
     for (uint16_t i = 0; i < block.rr_count; ++i) {
+        const size_t owner_at = out_.size();
+        const uint8_t owner_pointer[2] = {static_cast<uint8_t>(kPointerTag | owner.pointer >> 8),
+                                          static_cast<uint8_t>(owner.pointer)};
         append(owner.labels.data(), owner.labels.size());
         append(owner_pointer, 2);
+        owner = repeated_owner(owner, owner_at);
         const size_t rr_size = kRrFixedSize + (static_cast<size_t>(bytes[pos + 8]) << 8 | bytes[pos + 9]);
         const size_t rr_start = out_.size();
         append(bytes.data() + pos, rr_size);
@@ -64,11 +86,17 @@ bool ResponseWriter::put_rrset(dns::Section section, const zone::ServedZone& zon
                                const zone::ServedRRset& rrset, OwnerRef owner, uint16_t apex_pointer,
                                bool with_signatures) {
     const bool signatures = with_signatures && !rrset.signatures.empty();
-    size_t needed = rrset.data.length + rrset.data.rr_count * owner.size();
-    if (signatures) needed += rrset.signatures.length + rrset.signatures.rr_count * owner.size();
+    // The RRSIGs' owner points back to the RRset's, as the RRset's second RR does.
+    const size_t rr_count = rrset.data.rr_count + (signatures ? rrset.signatures.rr_count : 0);
+    size_t needed = rrset.data.length + owners_size(owner, rr_count, out_.size());
+    if (signatures) needed += rrset.signatures.length;
     if (out_.size() + needed > limit_) return false;
+    const size_t owner_at = out_.size();
     (void)put_block(section, zone, rrset.data, owner, apex_pointer);
-    if (signatures) (void)put_block(section, zone, rrset.signatures, owner, apex_pointer);
+    if (signatures) {
+        const OwnerRef rest = rrset.data.rr_count > 0 ? repeated_owner(owner, owner_at) : owner;
+        (void)put_block(section, zone, rrset.signatures, rest, apex_pointer);
+    }
     return true;
 }
 

@@ -80,8 +80,11 @@ struct TransferPeer {
 struct TransferZones {
     struct Zone {
         dns::Name apex;
-        std::shared_ptr<const std::vector<dns::Record>> records;  // the signed zone, SOA included
-        std::shared_ptr<const zone::Journal> journal;             // for IXFR; null: AXFR form only
+        // The signed zone, SOA included: `records` when the server keeps them, else read back from `served`
+        // for each transfer (a snapshot takes less memory than the records it was built from).
+        std::shared_ptr<const std::vector<dns::Record>> records;
+        std::shared_ptr<const zone::ServedZone> served;
+        std::shared_ptr<const zone::Journal> journal;  // for IXFR; null: AXFR form only
     };
     std::vector<Zone> zones;
     std::vector<TransferPeer> peers;

@@ -70,9 +70,11 @@ const Journal& empty_journal() {
 
 class TransferStream final : public OutgoingTransfer {
 public:
-    TransferStream(std::shared_ptr<const TransferZones> snapshot, dns::Message query, TransferPlan plan,
-                   TsigSigner signer, uint16_t max_udp_payload, std::string description)
+    TransferStream(std::shared_ptr<const TransferZones> snapshot,
+                   std::shared_ptr<const std::vector<dns::Record>> records, dns::Message query,
+                   TransferPlan plan, TsigSigner signer, uint16_t max_udp_payload, std::string description)
         : snapshot_(std::move(snapshot)),
+          records_(std::move(records)),
           query_(std::move(query)),
           plan_(std::move(plan)),
           signer_(std::move(signer)),
@@ -104,7 +106,8 @@ private:
         return options;
     }
 
-    std::shared_ptr<const TransferZones> snapshot_;  // keeps the records and journal the plan points into
+    std::shared_ptr<const TransferZones> snapshot_;            // keeps the journal the plan points into
+    std::shared_ptr<const std::vector<dns::Record>> records_;  // and the records
     dns::Message query_;
     TransferPlan plan_;
     TsigSigner signer_;
@@ -200,7 +203,10 @@ TransferReply answer_transfer(ByteView query, std::string_view peer_address,
                                                " is not the key of the secondary at this address");
     if (question.rclass != dns::rrclass::IN) return refuse(dns::Rcode::Refused, "class is not IN");
     const TransferZones::Zone* zone = transfers->find(question.name);
-    if (zone == nullptr || !zone->records) return refuse(dns::Rcode::NotAuth, "zone not served here");
+    if (zone == nullptr || (!zone->records && !zone->served))
+        return refuse(dns::Rcode::NotAuth, "zone not served here");
+    std::shared_ptr<const std::vector<dns::Record>> records = zone->records;
+    if (!records) records = std::make_shared<const std::vector<dns::Record>>(zone->served->to_records());
 
     std::optional<uint32_t> client_serial;
     Result<TransferPlan> plan = make_error("no plan");
@@ -208,12 +214,12 @@ TransferReply answer_transfer(ByteView query, std::string_view peer_address,
         auto serial = ixfr_query_serial(*request);  // RFC 1995 §3: the client's SOA in the authority section
         if (!serial) return refuse(dns::Rcode::FormErr, serial.error().to_string());
         client_serial = *serial;
-        plan = ixfr_plan(*serial, zone->journal ? *zone->journal : empty_journal(), *zone->records);
+        plan = ixfr_plan(*serial, zone->journal ? *zone->journal : empty_journal(), *records);
     } else {
-        plan = axfr_plan(*zone->records);
+        plan = axfr_plan(*records);
     }
     if (!plan) return refuse(dns::Rcode::ServFail, "cannot plan the transfer: " + plan.error().to_string());
-    auto soa = find_soa(*zone->records);
+    auto soa = find_soa(*records);
     uint32_t serial = soa ? soa_serial(**soa) : 0;
 
     std::string form(kind);
@@ -253,9 +259,9 @@ TransferReply answer_transfer(ByteView query, std::string_view peer_address,
         fmt::print(stderr, "danemail: {} over UDP: TC=1, the client retries over TCP\n", description);
         return reply;
     }
-    reply.stream =
-        std::make_unique<TransferStream>(std::move(transfers), std::move(*request), std::move(*plan),
-                                         std::move(*signer), max_udp_payload, std::move(description));
+    reply.stream = std::make_unique<TransferStream>(std::move(transfers), std::move(records),
+                                                    std::move(*request), std::move(*plan), std::move(*signer),
+                                                    max_udp_payload, std::move(description));
     return reply;
 }
 

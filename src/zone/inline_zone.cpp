@@ -53,10 +53,8 @@ Result<ZoneVersion> make_version(std::vector<dns::Record> records, const dns::Na
     ZoneVersion version;
     version.serial = soa_serial(**soa);
     version.earliest_expiry = earliest_signature_expiry(records, now);
-    auto shared = std::make_shared<const std::vector<dns::Record>>(std::move(records));
-    auto served = ServedZone::build(*shared, apex);
+    auto served = ServedZone::build(std::move(records), apex);
     if (!served) return served.error();
-    version.records = std::move(shared);
     version.served = std::move(*served);
     version.journal = journal ? std::move(journal) : std::make_shared<const Journal>();
     return version;
@@ -90,10 +88,22 @@ Result<InlineZone> InlineZone::open(InlineZoneSettings settings, std::vector<std
     InlineZone zone(std::move(settings));
     if (zone.settings_.state_dir.empty()) return zone;
     std::error_code ignored;
-    if (!std::filesystem::exists(zone.saved_zone_path(), ignored)) return zone;
     auto warn = [&](const std::string& text) {
         if (warnings) warnings->push_back(text);
     };
+    if (zone.settings_.mode == SigningMode::Presigned ||
+        !std::filesystem::exists(zone.saved_zone_path(), ignored)) {
+        // No saved version (a presigned zone's is its operator's file): the journal alone may still continue
+        // IXFR, when the first version has the serial it ends at.
+        if (std::filesystem::exists(zone.journal_path(), ignored)) {
+            auto loaded = Journal::load(zone.journal_path());
+            if (!loaded)
+                warn(loaded.error().to_string() + " (journal ignored: secondaries get AXFR)");
+            else
+                zone.saved_journal_ = std::make_shared<const Journal>(std::move(*loaded));
+        }
+        return zone;
+    }
 
     dns::ZoneFileOptions options;
     options.origin = zone.settings_.apex;
@@ -132,31 +142,55 @@ Result<ZoneUpdate> InlineZone::update(UnixTime now, std::optional<std::vector<dn
                                       std::span<const dnssec::ZoneKey> keys,
                                       std::span<const uint16_t> cds_key_tags) {
     const dns::Name& apex = settings_.apex;
+    const ZoneVersion* previous = current();
+    ZoneUpdate result;
+    if (!fresh && settings_.mode != SigningMode::Inline) {
+        if (!previous) return make_error(apex.to_text(), "no zone data loaded");
+        result.serial = previous->serial;  // nothing to refresh: signed elsewhere, or not at all
+        return result;
+    }
     std::shared_ptr<const std::vector<dns::Record>> unsigned_records = unsigned_;
-    if (fresh) unsigned_records = std::make_shared<const std::vector<dns::Record>>(std::move(*fresh));
-    if (!unsigned_records) return make_error(apex.to_text(), "no zone data loaded");
+    std::vector<dns::Record> records;
+    if (fresh && settings_.mode != SigningMode::Inline) {
+        records = std::move(*fresh);  // served as it is: no copy kept
+    } else {
+        if (fresh) unsigned_records = std::make_shared<const std::vector<dns::Record>>(std::move(*fresh));
+        if (!unsigned_records) return make_error(apex.to_text(), "no zone data loaded");
+        records = *unsigned_records;
+    }
 
-    std::vector<dns::Record> records = *unsigned_records;
     auto operator_soa = find_soa(records);
     if (!operator_soa) return make_error(apex.to_text(), operator_soa.error().what);
     const uint32_t operator_serial = soa_serial(**operator_soa);
     const uint32_t soa_ttl = (*operator_soa)->ttl;
     uint32_t max_ttl = 0;
     for (const dns::Record& record : records) max_ttl = std::max(max_ttl, record.ttl);
+    auto keep_inputs = [&] {
+        if (settings_.mode == SigningMode::Inline) unsigned_ = std::move(unsigned_records);
+        soa_ttl_ = soa_ttl;
+        max_ttl_ = max_ttl;
+    };
 
     // RFC 1982: the operator's serial when it moved on, else one more than the version being served.
-    const ZoneVersion* previous = current();
     uint32_t serial = operator_serial;
     bool operator_moved = true;
     if (previous && !serial_less(previous->serial, operator_serial)) {
         serial = previous->serial + 1;
         operator_moved = false;
     }
+    if (settings_.mode == SigningMode::Presigned)
+        serial = operator_serial;  // signed elsewhere: SOA untouched
+    if (previous && previous->serial == serial) {
+        // A presigned zone whose serial did not move: the same version stays.
+        keep_inputs();
+        result.serial = serial;
+        return result;
+    }
 
-    ZoneUpdate result;
+    std::vector<dns::Record> previous_records;
+    if (previous) previous_records = previous->records();
     std::vector<dns::Record> output;
     if (settings_.mode == SigningMode::Presigned) {
-        serial = operator_serial;  // signed elsewhere: the SOA cannot be touched
         output = std::move(records);
     } else {
         if (auto s = set_soa_serial(records, apex, serial); !s) return s.error();
@@ -164,8 +198,7 @@ Result<ZoneUpdate> InlineZone::update(UnixTime now, std::optional<std::vector<dn
             output = std::move(records);
         } else {
             dnssec::SignatureReuse reuse;
-            if (previous)
-                reuse = dnssec::SignatureReuse::from_zone(*previous->records, now, settings_.refresh);
+            if (previous) reuse = dnssec::SignatureReuse::from_zone(previous_records, now, settings_.refresh);
             dnssec::SigningPolicy policy;
             policy.use_nsec3 = settings_.nsec3;
             policy.validity = settings_.validity;
@@ -182,27 +215,21 @@ Result<ZoneUpdate> InlineZone::update(UnixTime now, std::optional<std::vector<dn
         }
     }
 
+    auto version = make_version(std::move(output), apex, nullptr, now);
+    if (!version) return make_error(apex.to_text(), version.error().to_string());
+    // What is served, read back from the snapshot: diffs and the saved file describe exactly that.
+    std::vector<dns::Record> served_records = version->records();
+
     std::shared_ptr<const Journal> journal;
     if (previous) {
-        if (previous->serial == serial) {
-            // Presigned and unsigned zones whose serial did not move: serve the same version.
-            unsigned_ = std::move(unsigned_records);
-            soa_ttl_ = soa_ttl;
-            max_ttl_ = max_ttl;
-            result.serial = serial;
-            result.next_resign = 0;
-            return result;
-        }
-        auto diff = diff_zones(*previous->records, output);
+        auto diff = diff_zones(previous_records, served_records);
         if (!diff) return make_error(apex.to_text(), diff.error().what);
         if (!operator_moved && only_soa_signature(*diff)) {
-            unsigned_ = std::move(unsigned_records);
-            soa_ttl_ = soa_ttl;
-            max_ttl_ = max_ttl;
+            keep_inputs();
             result.serial = previous->serial;
             UnixTime expiry = previous->earliest_expiry;
-            result.next_resign =
-                expiry ? std::max<UnixTime>(expiry - settings_.refresh, now + kMinResignInterval) : 0;
+            if (settings_.mode == SigningMode::Inline && expiry)
+                result.next_resign = std::max<UnixTime>(expiry - settings_.refresh, now + kMinResignInterval);
             return result;
         }
         result.removed = diff->removed.size();
@@ -212,17 +239,17 @@ Result<ZoneUpdate> InlineZone::update(UnixTime now, std::optional<std::vector<dn
             *next_journal = Journal();  // an ignored journal file: start again from this version
         if (auto s = next_journal->append(std::move(*diff)); !s)
             return make_error(apex.to_text(), s.error().what);
-        next_journal->trim(std::max(settings_.min_journal_records, output.size()));
+        next_journal->trim(std::max(settings_.min_journal_records, served_records.size()));
         journal = std::move(next_journal);
+    } else if (saved_journal_ && saved_journal_->newest_serial() == version->serial) {
+        journal = saved_journal_;  // a restart at the version the journal ends at: IXFR goes on
     }
+    saved_journal_.reset();
+    version->journal = journal ? std::move(journal) : std::make_shared<const Journal>();
 
-    auto version = make_version(std::move(output), apex, std::move(journal), now);
-    if (!version) return make_error(apex.to_text(), version.error().to_string());
-    if (auto s = save(*version); !s) return s.error();
+    if (auto s = save(*version, served_records); !s) return s.error();
     current_ = std::move(*version);
-    unsigned_ = std::move(unsigned_records);
-    soa_ttl_ = soa_ttl;
-    max_ttl_ = max_ttl;
+    keep_inputs();
     result.changed = true;
     result.serial = current_->serial;
     if (settings_.mode == SigningMode::Inline && current_->earliest_expiry)
@@ -231,14 +258,16 @@ Result<ZoneUpdate> InlineZone::update(UnixTime now, std::optional<std::vector<dn
     return result;
 }
 
-Status InlineZone::save(const ZoneVersion& version) const {
+Status InlineZone::save(const ZoneVersion& version, const std::vector<dns::Record>& records) const {
     if (settings_.state_dir.empty()) return {};
     std::error_code error;
     std::filesystem::create_directories(settings_.state_dir, error);
     if (error)
         return make_error(settings_.state_dir, "cannot create the state directory: " + error.message());
-    std::string text = dns::zone_to_text(*version.records, settings_.apex);
-    if (auto s = write_file_atomic(saved_zone_path(), text); !s) return s;
+    if (settings_.mode != SigningMode::Presigned) {
+        if (auto s = write_file_atomic(saved_zone_path(), dns::zone_to_text(records, settings_.apex)); !s)
+            return s;
+    }
     return version.journal->save(journal_path());
 }
 

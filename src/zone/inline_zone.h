@@ -4,7 +4,8 @@
 // from expiry (dnssec/signature_reuse.h), so a reload re-signs only what changed and periodic re-signing
 // spreads over time; it raises the SOA serial (RFC 1982) when anything changed, records the difference in
 // the journal (RFC 1995 §4) and saves the version and journal in the state directory, so a restart serves
-// at once and IXFR continues. Presigned zones are served as they are; unsigned zones without signatures.
+// at once and IXFR continues. Presigned zones are served as they are (their operator's file is the saved
+// version; only the journal is kept); unsigned zones without signatures.
 // The saved files are read back as untrusted input (a damaged file is ignored with a warning).
 #pragma once
 
@@ -38,11 +39,15 @@ struct InlineZoneSettings {
 
 // What is being served: shared with the listeners until the next version replaces it.
 struct ZoneVersion {
-    std::shared_ptr<const std::vector<dns::Record>> records;  // SOA included; signed unless Unsigned
     std::shared_ptr<const ServedZone> served;
     std::shared_ptr<const Journal> journal;
     uint32_t serial = 0;
     UnixTime earliest_expiry = 0;  // of any RRSIG (0: none)
+
+    // The records served, SOA included, read back from the snapshot: the version keeps no record vector
+    // beside it (that would take more memory than the snapshot). Diffs, transfers and the saved file use
+    // this, so all of them see exactly what is served.
+    std::vector<dns::Record> records() const { return served->to_records(); }
 };
 
 struct ZoneUpdate {
@@ -82,10 +87,11 @@ public:
 
 private:
     explicit InlineZone(InlineZoneSettings settings) : settings_(std::move(settings)) {}
-    Status save(const ZoneVersion& version) const;
+    Status save(const ZoneVersion& version, const std::vector<dns::Record>& records) const;
 
     InlineZoneSettings settings_;
-    std::shared_ptr<const std::vector<dns::Record>> unsigned_;
+    std::shared_ptr<const std::vector<dns::Record>> unsigned_;  // inline signing only: what to sign again
+    std::shared_ptr<const Journal> saved_journal_;  // a journal read at open() without a saved version
     std::optional<ZoneVersion> current_;
     uint32_t soa_ttl_ = 0, max_ttl_ = 0;
 };

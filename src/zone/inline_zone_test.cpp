@@ -57,7 +57,7 @@ protected:
     void expect_valid(const InlineZone& zone, UnixTime at) {
         dnssec::VerifyOptions options;
         options.time = at;
-        auto report = dnssec::verify_zone(*zone.current()->records, kApex, options);
+        auto report = dnssec::verify_zone(zone.current()->records(), kApex, options);
         std::string problems;
         for (const auto& p : report.problems) problems += p.to_string() + "\n";
         EXPECT_TRUE(report.ok()) << problems;
@@ -163,7 +163,7 @@ TEST_F(InlineZoneTest, UnsignedZoneGetsSerialsButNoSignatures) {
     ASSERT_TRUE(changed);
     EXPECT_TRUE(changed->changed);
     EXPECT_EQ(changed->serial, 6u);
-    for (const auto& r : *zone->current()->records) EXPECT_NE(r.type, dns::type::RRSIG);
+    for (const auto& r : zone->current()->records()) EXPECT_NE(r.type, dns::type::RRSIG);
 }
 
 TEST_F(InlineZoneTest, PresignedZoneIsServedAsItIs) {
@@ -175,7 +175,7 @@ TEST_F(InlineZoneTest, PresignedZoneIsServedAsItIs) {
     auto first = zone->update(now_, *signed_zone, {}, {});
     ASSERT_TRUE(first) << first.error().to_string();
     EXPECT_EQ(first->serial, 7u);
-    EXPECT_EQ(zone->current()->records->size(), signed_zone->size());
+    EXPECT_EQ(zone->current()->records().size(), signed_zone->size());
     auto again = zone->update(now_ + 1, *signed_zone, {}, {});
     ASSERT_TRUE(again);
     EXPECT_FALSE(again->changed);

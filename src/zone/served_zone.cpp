@@ -85,6 +85,64 @@ size_t ServedZone::memory_bytes() const {
            nsec_keys_.capacity() + nsec3_.capacity() * sizeof(Nsec3Entry);
 }
 
+namespace {
+
+// Appends the RRs of one block to `out` with owner `owner`, each placeholder pointer (a fixup) replaced by
+// the apex's wire name.
+void append_block_records(const ServedZone& zone, const WireBlock& block, const dns::Name& owner,
+                          std::vector<dns::Record>& out) {
+    const ByteView bytes = zone.block_bytes(block);
+    const auto fixups = zone.fixups(block);
+    const ByteView apex = zone.apex().wire_bytes();
+    size_t pos = 0, fixup = 0;
+    for (uint16_t i = 0; i < block.rr_count && pos + 10 <= bytes.size(); ++i) {
+        dns::Record record{owner, dns::RRType(static_cast<uint16_t>(bytes[pos] << 8 | bytes[pos + 1])),
+                           dns::RRClass(static_cast<uint16_t>(bytes[pos + 2] << 8 | bytes[pos + 3])),
+                           static_cast<uint32_t>(bytes[pos + 4]) << 24 | static_cast<uint32_t>(bytes[pos + 5]) << 16 |
+                               static_cast<uint32_t>(bytes[pos + 6]) << 8 | bytes[pos + 7],
+                           {}};
+        const size_t rdata_start = pos + 10;
+        const size_t rdata_end = rdata_start + (static_cast<size_t>(bytes[pos + 8]) << 8 | bytes[pos + 9]);
+        size_t copied = rdata_start;
+        for (; fixup < fixups.size() && fixups[fixup] < rdata_end; ++fixup) {
+            record.rdata.insert(record.rdata.end(), bytes.begin() + copied, bytes.begin() + fixups[fixup]);
+            record.rdata.insert(record.rdata.end(), apex.begin(), apex.end());
+            copied = fixups[fixup] + 2;
+        }
+        record.rdata.insert(record.rdata.end(), bytes.begin() + copied, bytes.begin() + rdata_end);
+        out.push_back(std::move(record));
+        pos = rdata_end;
+    }
+}
+
+}  // namespace
+
+std::vector<dns::Record> ServedZone::to_records() const {
+    std::vector<dns::Record> out;
+    size_t count = 0;
+    for (const ServedRRset& rrset : rrsets_) count += rrset.data.rr_count + rrset.signatures.rr_count;
+    out.reserve(count);
+    for (const ServedNode& node : nodes_) {
+        if (node.rrset_count == 0) continue;
+        auto owner = dns::Name::from_wire(node_name(node));
+        if (!owner) continue;  // cannot happen: build() stored it from a Name
+        for (const ServedRRset& rrset : rrsets_of(node)) {
+            append_block_records(*this, rrset.data, *owner, out);
+            append_block_records(*this, rrset.signatures, *owner, out);
+        }
+    }
+    for (const Nsec3Entry& entry : nsec3_) {
+        const auto label = nsec3_owner_label(entry.hash);
+        auto owner = dns::Name::from_wire(as_bytes(
+            std::string(label.begin(), label.end()) + apex_.wire()));
+        if (!owner) continue;
+        const ServedRRset& rrset = rrsets_[entry.rrset];
+        append_block_records(*this, rrset.data, *owner, out);
+        append_block_records(*this, rrset.signatures, *owner, out);
+    }
+    return out;
+}
+
 size_t canonical_key(const LookupName& name, size_t labels, bool wildcard_child, uint8_t* out) {
     // Labels from the root outwards, lower-cased, 0x00/0x01 escaped, each closed by 0x00: the same bytes as
     // dnssec::canonical_sort_key, whose memcmp order is the canonical order of RFC 4034 §6.1.

@@ -157,6 +157,15 @@ public:
     // Approximate heap bytes held, for statistics.
     size_t memory_bytes() const;
 
+    // The records this snapshot serves, read back from its wire blocks (owners from the nodes and the NSEC3
+    // hashes, in-zone RDATA names expanded against the apex), in canonical name order with the NSEC3 chain
+    // last. For zone transfers and version diffs, so that a server need not keep the std::vector<dns::Record>
+    // it was built from beside it (that vector takes more memory than the snapshot). Not returned: what
+    // build() leaves out (NSEC3 records of a chain NSEC3PARAM does not announce, RRSIGs at occluded names
+    // or covering no RRset). RRSIGs carry the TTL of the RRset they cover (RFC 4034 §3), identical records
+    // appear once.
+    std::vector<dns::Record> to_records() const;
+
 private:
     friend class ServedZoneBuilder;
     struct ConstructionKey {};  // lets build() use make_shared while nobody else constructs a ServedZone
