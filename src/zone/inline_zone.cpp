@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "base/byte_order.h"
 #include "base/file_io.h"
 #include "dns/dnssec_rdata.h"
 #include "dns/zone_file.h"
@@ -66,10 +67,10 @@ UnixTime earliest_signature_expiry(std::span<const dns::Record> records, UnixTim
     UnixTime earliest = 0;
     const uint32_t wire_now = to_wire_time(now);
     for (const dns::Record& record : records) {
-        if (record.type != dns::type::RRSIG) continue;
-        auto rrsig = dns::RrsigRdata::decode(record.rdata);
-        if (!rrsig) continue;
-        UnixTime expiry = now + static_cast<int32_t>(rrsig->expiration - wire_now);
+        // RFC 4034 §3.1: the Signature Expiration field is bytes 8 to 11 of the RDATA.
+        if (record.type != dns::type::RRSIG || record.rdata.size() < 12) continue;
+        const uint32_t expiration = get32(record.rdata, 8);
+        UnixTime expiry = now + static_cast<int32_t>(expiration - wire_now);
         if (earliest == 0 || expiry < earliest) earliest = expiry;
     }
     return earliest;
@@ -217,8 +218,10 @@ Result<ZoneUpdate> InlineZone::update(UnixTime now, std::optional<std::vector<dn
 
     auto version = make_version(std::move(output), apex, nullptr, now);
     if (!version) return make_error(apex.to_text(), version.error().to_string());
-    // What is served, read back from the snapshot: diffs and the saved file describe exactly that.
-    std::vector<dns::Record> served_records = version->records();
+    // What is served, read back from the snapshot: diffs and the saved file describe exactly that. A
+    // presigned zone's first version needs neither (its saved version is the operator's file).
+    std::vector<dns::Record> served_records;
+    if (previous || settings_.mode != SigningMode::Presigned) served_records = version->records();
 
     std::shared_ptr<const Journal> journal;
     if (previous) {
