@@ -139,7 +139,8 @@ private:
         rrsig.signer = apex_;
         for (size_t k = 0; k < keys.size(); ++k) {
             if (policy_.reuse) {
-                if (const Bytes* kept = policy_.reuse->find(digest, keys[k]->dnskey.algorithm, keys[k]->tag)) {
+                if (const Bytes* kept =
+                        policy_.reuse->find(digest, keys[k]->dnskey.algorithm, keys[k]->tag)) {
                     out[job.first_slot - slot_base + k] = *kept;
                     reused_.fetch_add(1, std::memory_order_relaxed);
                     continue;
@@ -216,10 +217,10 @@ Status sign_zone_to(std::vector<dns::Record> records, const dns::Name& apex, std
     for (const auto& key : keys) {
         if (!is_published(key, now)) continue;
         records.push_back({apex, dns::type::DNSKEY, dns::rrclass::IN, dnskey_ttl, key.dnskey_rdata()});
-        bool cds = policy.publish_cds ? key.is_ksk()
-                                      : std::find(policy.cds_key_tags.begin(), policy.cds_key_tags.end(),
-                                                  key.tag) != policy.cds_key_tags.end();
-        if (cds) {
+        bool publish = policy.publish_cds ? key.is_ksk()
+                                          : std::find(policy.cds_key_tags.begin(), policy.cds_key_tags.end(),
+                                                      key.tag) != policy.cds_key_tags.end();
+        if (publish) {
             // RFC 7344 §4: the child's signal of the DS set it wants; RFC 8078 §3 for the parent's use of it.
             auto cds = make_ds(apex, key.dnskey_rdata(), digest::SHA256);
             if (!cds) return cds.error();

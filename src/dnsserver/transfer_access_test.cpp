@@ -27,7 +27,7 @@ struct Fixture {
 
     Fixture() {
         zones->zones.push_back(
-            {kApex, std::make_shared<const std::vector<dns::Record>>(signed_zone.records), nullptr});
+            {kApex, std::make_shared<const std::vector<dns::Record>>(signed_zone.records), nullptr, nullptr});
         zones->peers.push_back({"127.0.0.2", key.name});
         zones->peers.push_back({"127.0.0.3", other_key.name});
         zones->keys = {key, other_key};
