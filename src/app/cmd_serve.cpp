@@ -73,7 +73,9 @@ int run_serve(const std::string& config_path) {
         }
         listeners.udp.push_back(std::move(*udp));
     }
-    auto tcp = dnsserver::TcpListener::open(endpoints, source, {}, &transfers);
+    dnsserver::TcpLimits tcp_limits;
+    tcp_limits.threads = workers;  // as many TCP threads as UDP workers: one per core by default
+    auto tcp = dnsserver::TcpListener::open(endpoints, source, tcp_limits, &transfers);
     if (!tcp) {
         fmt::print(stderr, "error: {}\n", tcp.error().to_string());
         return 1;

@@ -1,9 +1,12 @@
-// DNS over TCP (RFC 1035 §4.2.2, RFC 7766): an acceptor per endpoint on one Boost.Asio io_context thread,
-// one C++20 coroutine per connection reading 2-byte length-prefixed queries, answering each in order as it
-// arrives (pipelining), closing idle connections (RFC 7766 §6.2.3) and capping concurrent connections;
-// AXFR (RFC 5936) and IXFR (RFC 1995) to secondaries allowed by address and TSIG key (RFC 8945), and TSIG on
-// ordinary queries (transfer_access.h, tsig_answer.h).
-// Everything read from a connection is untrusted: a zero or oversized length closes it.
+// DNS over TCP (RFC 1035 §4.2.2, RFC 7766): acceptors and connections spread over one Boost.Asio io_context
+// per thread (one thread per core by default), one set of C++20 coroutines per connection reading 2-byte
+// length-prefixed queries while earlier ones are answered — pipelining with out-of-order answers (RFC 7766
+// §6.2.1.1): an ordinary answer goes out at once, between the messages of a zone transfer streaming on the
+// same connection. Queries in flight and bytes queued for writing are bounded per connection (backpressure:
+// reading stops while either is full); idle connections are closed (RFC 7766 §6.2.3) and concurrent
+// connections capped. AXFR (RFC 5936) and IXFR (RFC 1995) go to secondaries allowed by address and TSIG key
+// (RFC 8945), TSIG-signed ordinary queries are checked (transfer_access.h, tsig_answer.h).
+// Everything read from a connection is untrusted: a zero or oversized length ends reading and closes it.
 #pragma once
 
 #include <atomic>
@@ -22,6 +25,16 @@ struct TcpLimits {
     size_t max_connections = 512;
     size_t max_query_size = 16 * 1024;  // a query holds one question, OPT and perhaps TSIG
     size_t max_queries_per_connection = 10'000;
+    // Queries read on one connection whose responses are not yet completely written (a transfer counts
+    // until its last message is out); reading pauses at the limit. 1 answers strictly in order.
+    size_t max_queries_in_flight = 32;
+    // Response bytes queued for writing on one connection; reading pauses while the queue is this full
+    // (a client that does not read cannot make the server buffer without bound), and a transfer only adds
+    // its next message while the queue is under half of it, so ordinary answers interleave.
+    size_t max_queued_bytes = 256 * 1024;
+    // Threads, each running its own io_context; connections are spread over them round-robin. 0: one per
+    // core (std::thread::hardware_concurrency).
+    unsigned threads = 0;
 };
 
 class TcpListener {
@@ -38,10 +51,14 @@ public:
     ~TcpListener();
 
     void start();
-    // Stops accepting, drops open connections and joins the thread; idempotent.
+    // Stops accepting, drops open connections (transfers included) and joins every thread; idempotent.
     void stop();
 
     size_t open_connections() const { return connections_.load(); }
+    // The most connections that were open at once since start().
+    size_t peak_connections() const { return peak_connections_.load(); }
+    // The number of threads (io_contexts) serving connections.
+    unsigned threads() const { return limits_.threads; }
     // The port the i-th endpoint is bound to (useful when it was given as port 0).
     uint16_t port(size_t index) const;
 
@@ -51,10 +68,11 @@ private:
 
     const ZoneSource& zones_;
     const TransferSource* transfers_;
-    TcpLimits limits_;
+    TcpLimits limits_;  // with `threads` resolved
     std::atomic<size_t> connections_{0};
-    std::unique_ptr<State> state_;  // the io_context and acceptors (Asio stays out of this header)
-    std::thread thread_;
+    std::atomic<size_t> peak_connections_{0};
+    std::unique_ptr<State> state_;  // the io_contexts and acceptors (Asio stays out of this header)
+    std::vector<std::thread> threads_;
 };
 
 }  // namespace danemail::dnsserver

@@ -3,12 +3,15 @@ RFC 6891, RFC 7766, RFC 1035 §4.2).
 
 A zone with a KSK and a ZSK is signed in memory by `danemail serve` (NSEC3) and served on 127.0.0.1 at a free
 high port over UDP and TCP, and on ::1. Checks: AA answers, RRSIGs with DO, NXDOMAIN with NSEC3 proof, TCP, the question's
-case echoed, REFUSED for other zones, FORMERR for a malformed packet (raw socket), TC=1 with a small EDNS
-buffer then a TCP retry, TCP pipelining, AXFR only to the allowed address with its TSIG key (dnssec-verify
-judges what arrived),
+case echoed, REFUSED for other zones, FORMERR for a malformed packet (raw socket), BADVERS with an OPT for EDNS
+version 1, NOTIMP for an unknown opcode, TC=1 with a small EDNS buffer and without EDNS (512 bytes) then a TCP
+retry, TCP pipelining (kdig +keepopen, raw sockets, a signed AXFR and queries on one connection), a 65535 length
+prefix with a short body, a flood of 600 connections held under the cap while UDP answers on, AXFR only to the
+allowed address with its TSIG key (dnssec-verify judges what arrived),
 delv "fully validated" with the zone's KSK as trust anchor, SIGHUP reload (a broken zone keeps the old one
 serving), a config error naming file:line, and SIGTERM ending the process with status 0 within a few seconds.
 """
+import os
 import random
 import signal
 import socket
@@ -174,8 +177,25 @@ def test_tcp_and_kdig(server):
     assert "10 mx.example.test." in kdig.lower()
 
 
+class FramedReader:
+    """Length-prefixed messages from a TCP socket (RFC 1035 §4.2.2), buffered across reads."""
+
+    def __init__(self, sock):
+        self.sock, self.buf = sock, b""
+
+    def next(self):
+        while len(self.buf) < 2 or len(self.buf) < 2 + struct.unpack("!H", self.buf[:2])[0]:
+            chunk = self.sock.recv(65535)
+            assert chunk, "connection closed early"
+            self.buf += chunk
+        n = struct.unpack("!H", self.buf[:2])[0]
+        message, self.buf = self.buf[2:2 + n], self.buf[2 + n:]
+        return message
+
+
 def test_tcp_pipelining_in_one_connection(server):
-    """Three queries written at once on one connection, three answers in order (RFC 7766 §6.2.1.1)."""
+    """Three queries written at once on one connection, three answers; RFC 7766 §6.2.1.1 lets them come in any
+    order."""
     def query(qid, name):
         wire = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0)
         for label in name.split("."):
@@ -195,7 +215,100 @@ def test_tcp_pipelining_in_one_connection(server):
                 n = struct.unpack("!H", buf[:2])[0]
                 ids.append((struct.unpack("!H", buf[2:4])[0], buf[5] & 0x0F))
                 buf = buf[2 + n:]
-    assert ids == [(1, 0), (2, 0), (3, 3)]
+    assert sorted(ids) == [(1, 0), (2, 0), (3, 3)]
+
+
+def test_kdig_several_queries_on_one_tcp_connection(server):
+    """kdig +tcp +keepopen sends its queries over one connection (RFC 7766 §6.2.1): every one answered."""
+    out = run([require_tool("kdig"), "@127.0.0.1", "-p", server.port, "+tcp", "+keepopen", "+norec",
+               f"www.{ZONE}.", "A", f"mx.{ZONE}.", "A", f"{ZONE}.", "MX", f"nx.{ZONE}.", "A"], timeout=30).stdout
+    assert "192.0.2.80" in out and "192.0.2.25" in out and "10 mx.example.test." in out.lower()
+    assert out.count("status: NOERROR") == 3 and out.count("status: NXDOMAIN") == 1, out
+    assert out.count("(TCP)") == 4, out
+
+
+def test_signed_axfr_and_queries_pipelined_on_one_connection(server):
+    """A TSIG-signed AXFR from the secondary's address followed at once by two SOA queries on the same
+    connection: the transfer arrives whole and signed, and both queries are answered, in whatever order the
+    server chose (RFC 7766 §6.2.1.1)."""
+    import dns.message
+    import dns.rdatatype
+    import dns.tsigkeyring
+
+    keyring = dns.tsigkeyring.from_text({TSIG_NAME: ("hmac-sha256", TSIG_SECRET)})
+    axfr = dns.message.make_query(f"{ZONE}.", "AXFR", want_dnssec=False)
+    axfr.id = 0x0A0A
+    axfr.use_tsig(keyring, keyname=TSIG_NAME, algorithm="hmac-sha256")
+    axfr_wire = axfr.to_wire()
+    soas = []
+    for qid in (1, 2):
+        q = dns.message.make_query(f"{ZONE}.", "SOA")
+        q.id = qid
+        soas.append(q.to_wire())
+    data = b"".join(struct.pack("!H", len(w)) + w for w in [axfr_wire] + soas)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.bind(("127.0.0.2", 0))
+        s.connect(("127.0.0.1", server.port))
+        s.sendall(data)
+        reader = FramedReader(s)
+        soa_ids, records, soa_in_transfer, ctx = set(), 0, 0, None
+        while soa_in_transfer < 2 or len(soa_ids) < 2:
+            wire = reader.next()
+            qid = struct.unpack("!H", wire[:2])[0]
+            if qid == 0x0A0A:
+                message = dns.message.from_wire(wire, keyring=keyring, request_mac=axfr.mac, xfr=True,
+                                                origin=None, tsig_ctx=ctx, multi=ctx is not None)
+                ctx = message.tsig_ctx
+                assert message.rcode() == 0
+                for rrset in message.answer:
+                    records += len(rrset)
+                    if rrset.rdtype == dns.rdatatype.SOA:
+                        soa_in_transfer += len(rrset)
+            else:
+                answer = dns.message.from_wire(wire)
+                assert answer.rcode() == 0 and answer.answer[0].rdtype == dns.rdatatype.SOA
+                soa_ids.add(qid)
+    assert soa_ids == {1, 2}
+    assert records > 20  # the whole signed zone between its two SOAs
+
+
+def test_edns_version_1_gets_badvers(server):
+    """RFC 6891 §6.1.3: an EDNS version we do not implement gets BADVERS, with an OPT of the version we do."""
+    out = dig(server.port, f"www.{ZONE}.", "A", "+edns=1", "+noednsneg", check=False)
+    assert "status: BADVERS" in out, out
+    assert "OPT PSEUDOSECTION" in out and "EDNS: version: 0" in out, out
+    assert "192.0.2.80" not in out
+
+
+def test_unknown_opcode_gets_notimp(server):
+    """An opcode the server does not implement (3 is unassigned) gets NOTIMP (RFC 1035 §4.1.1)."""
+    import dns.message
+    import dns.rcode
+
+    query = bytearray(dns.message.make_query(f"www.{ZONE}.", "A").to_wire())
+    query[2] = (query[2] & 0x87) | (3 << 3)  # the opcode bits of the flags
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(3)
+        s.sendto(bytes(query), ("127.0.0.1", server.port))
+        reply, _ = s.recvfrom(4096)
+    assert reply[:2] == query[:2]
+    assert reply[2] & 0x80  # QR
+    assert (reply[2] >> 3) & 0x0F == 3  # the opcode echoed
+    assert reply[3] & 0x0F == dns.rcode.NOTIMP
+
+
+def test_no_edns_truncates_to_512_then_tcp(server):
+    """Without EDNS a UDP answer is at most 512 bytes (RFC 1035 §4.2.1); one that does not fit has TC=1 and dig
+    retries over TCP, where the whole answer arrives (RFC 7766 §5)."""
+    out = dig(server.port, f"big.{ZONE}.", "TXT", "+noedns", "+ignore")
+    assert " tc" in out.split("flags:")[1].split(";")[0], out
+    assert "OPT PSEUDOSECTION" not in out
+    size = int(out.split("MSG SIZE  rcvd:")[1].split()[0])
+    assert size <= 512, out
+    out = dig(server.port, f"big.{ZONE}.", "TXT", "+noedns")  # dig retries over TCP
+    assert "status: NOERROR" in out and "Truncated, retrying in TCP mode" in out, out
+    assert out.count("\tTXT\t") == 12
 
 
 def test_ipv6_loopback_udp_and_tcp(server):
@@ -209,6 +322,66 @@ def test_zero_length_tcp_closes(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
         s.sendall(b"\x00\x00")
         assert s.recv(10) == b""  # closed, nothing answered
+
+
+def test_huge_length_prefix_then_close(server):
+    """A length prefix of 65535 followed by a few bytes and a close (RFC 7766 §8 bad input): the server drops that
+    connection, stays up, and answers the next client."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"\xff\xff" + b"short body")
+        try:
+            assert s.recv(10) == b""  # closed, nothing answered
+        except ConnectionResetError:
+            pass
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"\xff\xff" + b"short body")  # and a client that gives up first
+    assert server.proc.poll() is None
+    assert "192.0.2.80" in dig(server.port, f"www.{ZONE}.", "A", "+short", "+tcp")
+
+
+def open_sockets(pid):
+    """How many sockets the process holds (an fd may close while we look)."""
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            count += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+        except FileNotFoundError:
+            pass
+    return count
+
+
+def test_flood_of_tcp_connections_is_capped(server):
+    """600 TCP connections at once (the server caps them at 512, RFC 7766 §6.2.2): the excess are closed, the
+    server never holds more than the cap, UDP answers on meanwhile, and TCP works again afterwards."""
+    cap = 512
+    before = open_sockets(server.proc.pid)
+    clients = []
+    try:
+        for _ in range(600):
+            clients.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+        assert "192.0.2.80" in dig(server.port, f"www.{ZONE}.", "A", "+short")  # UDP, during the flood
+        query = struct.pack("!HHHHHH", 7, 0, 1, 0, 0, 0) + b"\x03www\x07example\x04test\x00" + \
+            struct.pack("!HH", 1, 1)
+        answered = 0
+        for c in clients:
+            try:
+                c.sendall(struct.pack("!H", len(query)) + query)
+                if c.recv(2):
+                    answered += 1
+            except (ConnectionResetError, BrokenPipeError, socket.timeout):
+                pass
+        held = open_sockets(server.proc.pid) - before
+        assert 0 < answered <= cap, answered
+        assert held <= cap, held
+        assert "192.0.2.80" in dig(server.port, f"www.{ZONE}.", "A", "+short")
+    finally:
+        for c in clients:
+            c.close()
+    deadline = time.monotonic() + 10
+    while open_sockets(server.proc.pid) > before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server.proc.poll() is None
+    assert "192.0.2.80" in dig(server.port, f"www.{ZONE}.", "A", "+short", "+tcp")
 
 
 def test_question_case_preserved(server):
