@@ -5,9 +5,10 @@
 #include <arpa/inet.h>
 #include <toml++/toml.h>
 
-#include <cctype>
 #include <filesystem>
 #include <set>
+
+#include "dns/rdata.h"
 
 namespace danemail::app {
 namespace {
@@ -285,40 +286,9 @@ private:
 }  // namespace
 
 Result<uint32_t> parse_duration(const std::string& text) {
-    const std::string expected = "expected a duration such as \"14d\", \"12h\", \"30m\", \"45s\", \"2w\"";
-    if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return make_error(text, expected);
-    uint64_t number = 0;
-    size_t i = 0;
-    for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
-        number = number * 10 + static_cast<uint64_t>(text[i] - '0');
-        if (number > UINT32_MAX) return make_error(text, "too large");
-    }
-    uint64_t unit = 1;
-    if (i + 1 == text.size()) {
-        switch (text[i]) {
-            case 's':
-                unit = 1;
-                break;
-            case 'm':
-                unit = 60;
-                break;
-            case 'h':
-                unit = 3600;
-                break;
-            case 'd':
-                unit = 86400;
-                break;
-            case 'w':
-                unit = 7 * 86400;
-                break;
-            default:
-                return make_error(text, expected);
-        }
-    } else if (i != text.size()) {
-        return make_error(text, expected);
-    }
-    if (number * unit > UINT32_MAX) return make_error(text, "too large");
-    return static_cast<uint32_t>(number * unit);
+    // The units of a zone file's TTLs (BIND's "1w2d", RFC 2308 §4 style), up to 2^31 - 1 seconds.
+    if (auto seconds = dns::parse_ttl(text)) return *seconds;
+    return make_error(text, "expected a duration such as \"14d\", \"12h\", \"30m\", \"45s\", \"2w\"");
 }
 
 Result<Config> load_config(const std::string& path) {

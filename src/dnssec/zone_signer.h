@@ -42,7 +42,7 @@ struct SigningPolicy {
 struct SigningStats {
     size_t rrsets_signed = 0;
     size_t signatures = 0;
-    size_t denial_records = 0;  // NSEC or NSEC3
+    size_t denial_records = 0;     // NSEC or NSEC3
     size_t signatures_reused = 0;  // of `signatures`, kept from policy.reuse
     uint32_t serial = 0;
 };

@@ -265,7 +265,9 @@ TEST(ZoneSigner, ReusesSignaturesOfUnchangedRRsets) {
     auto changed = sign_zone(changed_zone, kApex, keys, again, &changed_stats);
     ASSERT_TRUE(changed);
     EXPECT_EQ(changed_stats.signatures - changed_stats.signatures_reused, 1u);  // only mx A changed
-    auto report = verify_zone(*changed, kApex, VerifyOptions{.time = again.now});
+    VerifyOptions at_resign;
+    at_resign.time = again.now;
+    auto report = verify_zone(*changed, kApex, at_resign);
     EXPECT_TRUE(report.ok()) << problems_text(report);
 
     // Twelve days on, less than the refresh interval remains: everything is signed anew.

@@ -37,7 +37,8 @@ constexpr size_t kMaxPointerTarget = 0x3FFF;
 constexpr size_t kPointerSize = 2;
 
 // Bytes the owners of `rr_count` RRs take when the first is written at `at` as `owner` and the others point
-// back to it (RFC 1035 §4.1.4), as they do whenever the owner has labels of its own and a pointer can reach it.
+// back to it (RFC 1035 §4.1.4), as they do whenever the owner has labels of its own and a pointer can reach
+// it.
 size_t owners_size(const OwnerRef& owner, size_t rr_count, size_t at) {
     if (rr_count == 0) return 0;
     if (owner.labels.empty() || at > kMaxPointerTarget) return rr_count * owner.size();

@@ -42,7 +42,7 @@ protected:
         auto transfer_zones = std::make_shared<TransferZones>();
         transfer_zones->zones.push_back(
             {signed_zone_.apex, std::make_shared<const std::vector<dns::Record>>(signed_zone_.records),
-             nullptr});
+             nullptr, nullptr});
         transfer_zones->keys.push_back(key_);
         transfer_zones->peers.push_back({"127.0.0.1", key_.name});
         transfers_ = std::make_unique<TransferSource>(std::move(transfer_zones));

@@ -15,8 +15,8 @@
 #include "base/time.h"
 #include "dns/message.h"
 #include "dns/record.h"
-#include "zone/journal.h"
 #include "dnsserver/tsig.h"
+#include "zone/journal.h"
 
 namespace danemail::dnsserver {
 

@@ -13,8 +13,8 @@
 #include "base/result.h"
 #include "dns/message.h"
 #include "dns/record.h"
-#include "zone/journal.h"
 #include "dnsserver/transfer.h"
+#include "zone/journal.h"
 
 namespace danemail::dnsserver {
 

@@ -96,9 +96,11 @@ void append_block_records(const ServedZone& zone, const WireBlock& block, const 
     const ByteView apex = zone.apex().wire_bytes();
     size_t pos = 0, fixup = 0;
     for (uint16_t i = 0; i < block.rr_count && pos + 10 <= bytes.size(); ++i) {
-        dns::Record record{owner, dns::RRType(static_cast<uint16_t>(bytes[pos] << 8 | bytes[pos + 1])),
+        dns::Record record{owner,
+                           dns::RRType(static_cast<uint16_t>(bytes[pos] << 8 | bytes[pos + 1])),
                            dns::RRClass(static_cast<uint16_t>(bytes[pos + 2] << 8 | bytes[pos + 3])),
-                           static_cast<uint32_t>(bytes[pos + 4]) << 24 | static_cast<uint32_t>(bytes[pos + 5]) << 16 |
+                           static_cast<uint32_t>(bytes[pos + 4]) << 24 |
+                               static_cast<uint32_t>(bytes[pos + 5]) << 16 |
                                static_cast<uint32_t>(bytes[pos + 6]) << 8 | bytes[pos + 7],
                            {}};
         const size_t rdata_start = pos + 10;
@@ -133,8 +135,7 @@ std::vector<dns::Record> ServedZone::to_records() const {
     }
     for (const Nsec3Entry& entry : nsec3_) {
         const auto label = nsec3_owner_label(entry.hash);
-        auto owner = dns::Name::from_wire(as_bytes(
-            std::string(label.begin(), label.end()) + apex_.wire()));
+        auto owner = dns::Name::from_wire(as_bytes(std::string(label.begin(), label.end()) + apex_.wire()));
         if (!owner) continue;
         const ServedRRset& rrset = rrsets_[entry.rrset];
         append_block_records(*this, rrset.data, *owner, out);

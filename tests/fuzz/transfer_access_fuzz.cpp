@@ -26,6 +26,7 @@
 #include "dnsserver/transfer_reader.h"
 #include "dnsserver/tsig.h"
 #include "dnsserver/tsig_answer.h"
+#include "fuzz_zone.h"
 #include "zone/journal.h"
 #include "zone/served_zone.h"
 #include "zone/zone_set.h"
@@ -83,20 +84,7 @@ const TsigKey& unknown_key() {
 }
 
 std::vector<dns::Record> parse_lines(const std::vector<std::string>& lines, const dns::Name& origin) {
-    std::vector<dns::Record> records;
-    for (const auto& line : lines) {
-        std::istringstream in(line);
-        std::string owner, ttl, type, rest;
-        in >> owner >> ttl >> type;
-        std::getline(in, rest);
-        auto t = dns::type_from_text(type);
-        auto name = dns::Name::from_text(owner, &origin);
-        if (!t || !name) fail("bad test zone line:", line);
-        auto rdata = dns::rdata_from_text(*t, rest, origin);
-        if (!rdata) fail("bad test zone RDATA:", line + ": " + rdata.error().to_string());
-        records.push_back({*name, *t, dns::rrclass::IN, static_cast<uint32_t>(std::stoul(ttl)), *rdata});
-    }
-    return records;
+    return fuzz::parse_zone_lines(lines, origin);
 }
 
 struct Fixture {

@@ -10,9 +10,9 @@
 
 #include "../vectors/tsig_vectors.h"
 #include "dns/message.h"
-#include "zone/journal.h"
 #include "dnsserver/transfer_reader.h"
 #include "dnsserver/tsig.h"
+#include "zone/journal.h"
 
 namespace {
 
