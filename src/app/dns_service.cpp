@@ -358,7 +358,6 @@ struct DnsService::State {
 
     std::string status_text() const {
         std::string out;
-        const UnixTime now = now_unix();
         for (const ManagedZone& managed : zones) {
             const zone::ZoneVersion* version = managed.zone.current();
             out +=
@@ -370,7 +369,6 @@ struct DnsService::State {
                             version ? time_text(version->earliest_expiry) : "-", time_text(managed.next_work),
                             managed.last_error.empty() ? "" : " ALARM: " + managed.last_error);
         }
-        (void)now;
         return out;
     }
 
