@@ -13,19 +13,9 @@
 #include "base/result.h"
 #include "dns/message.h"
 #include "dns/record.h"
-#include "dnsserver/transfer.h"
-#include "zone/journal.h"
+#include "dnsserver/transfer.h"  // also the journal names transfers use (ZoneDiff, soa_serial, ...)
 
 namespace danemail::dnsserver {
-
-// Transfers speak in the zone journal's terms.
-using zone::apply_diff;
-using zone::condense_diffs;
-using zone::diff_zones;
-using zone::find_soa;
-using zone::Journal;
-using zone::soa_serial;
-using zone::ZoneDiff;
 
 // A generous bound on the records of one transfer; a hostile primary cannot make the reader grow forever.
 inline constexpr size_t kDefaultMaxTransferRecords = 20'000'000;
