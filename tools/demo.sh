@@ -5,20 +5,25 @@
 # lab (a DNS Internet on loopback served by danemail) comes up, unbound and delv validate an answer from it,
 # the bogus zone is refused, and the lab goes down again (also when a step fails). Each step is headed and
 # explained in one line, shows the commands it runs, and stops the demo with a non-zero exit if it fails.
+# Last, a provider of its own (issue 4): `danemail init` writes its configuration, certificate, signed zone
+# with TLSA records and admin account; `danemail serve` runs its DNS and SMTP; swaks sends it a message over
+# STARTTLS that openssl has verified against the published TLSA record; the message is in the INBOX.
 # Usage: tools/demo.sh /path/to/danemail      (DEMO_KEEP=1 keeps the scratch directory and says where)
 set -Eeuo pipefail
 
 danemail=$(readlink -f "${1:?usage: tools/demo.sh DANEMAIL}")
 [[ -x $danemail ]] || { echo "demo: $danemail is not an executable" >&2; exit 2; }
-for tool in dnssec-verify openssl timeout dig delv unbound; do
+for tool in dnssec-verify openssl timeout dig delv unbound swaks; do
     command -v "$tool" >/dev/null || { echo "demo: $tool is missing; run tools/install-deps.sh" >&2; exit 2; }
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/danemail-demo.XXXXXX")
 lab_started=0
+provider_pid=""
 cleanup() {
-    # A failing demo never leaves the lab running.
+    # A failing demo never leaves the lab or the provider running.
     if [[ $lab_started == 1 ]]; then timeout 60 "$danemail" lab down --dir "$work/lab" >/dev/null || true; fi
+    if [[ -n $provider_pid ]]; then kill "$provider_pid" 2>/dev/null && wait "$provider_pid" 2>/dev/null || true; fi
     if [[ ${DEMO_KEEP:-0} == 1 ]]; then echo "demo: files kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -117,6 +122,41 @@ echo "$bogus" | grep -q 'status: SERVFAIL' || { echo "demo: the bogus answer was
 step "Lab down" "Every server of the lab stops; its files (keys, zones, unbound.conf) stay for the next 'lab up'."
 show "$danemail" lab down --dir "$work/lab"
 lab_started=0
+
+step "A provider of its own: danemail init" \
+     "Configuration, mail host key and certificate, the zone with MX and TLSA 3 1 1 for 25/465/587, keys, an admin account."
+show "$danemail" init mail.demo.test --dir provider --address 127.0.25.10 | tee init.txt
+password=$(sed -n 's/^admin password: //p' init.txt)
+[[ -n $password ]] || { echo "demo: init printed no admin password" >&2; false; }
+
+step "danemail serve: DNS and SMTP in one process" "The zone is signed on start; SMTP listens on 25, 587 and 465."
+"$danemail" serve -c provider/danemail.toml >provider/serve.log 2>&1 &
+provider_pid=$!
+for _ in $(seq 100); do
+    dig @127.0.25.10 +short +time=1 +tries=1 mail.demo.test SOA >/dev/null 2>&1 && \
+        timeout 1 bash -c '</dev/tcp/127.0.25.10/25' 2>/dev/null && break
+    sleep 0.2
+done
+cat provider/serve.log
+tlsa=$(dig @127.0.25.10 +short +time=5 _25._tcp.mx.mail.demo.test TLSA | tr -d '\n')
+show dig @127.0.25.10 +dnssec +multi +time=5 _25._tcp.mx.mail.demo.test TLSA | grep -E 'TLSA|RRSIG' | head -4
+
+step "The certificate on port 25 matches the published TLSA" "openssl's DANE check (RFC 7671) of the STARTTLS handshake."
+verdict=$(echo QUIT | show openssl s_client -brief -starttls smtp -connect 127.0.25.10:25 \
+    -dane_tlsa_domain mx.mail.demo.test -dane_tlsa_rrdata "$tlsa" 2>&1)
+echo "$verdict" | grep -E 'Verification|DANE|Protocol|Ciphersuite'
+echo "$verdict" | grep -q 'Verification: OK' || { echo "demo: DANE verification failed" >&2; false; }
+
+step "Mail in over STARTTLS, and submission with AUTH" \
+     "swaks delivers to admin@ on port 25 with STARTTLS, then submits as admin on 587 (STARTTLS, then AUTH PLAIN)."
+show swaks --silent 2 --server 127.0.25.10:25 --tls --from friend@elsewhere.test --to admin@mail.demo.test \
+    --header "Subject: hello from the demo"
+show swaks --silent 2 --server 127.0.25.10:587 --tls --auth PLAIN --auth-user admin@mail.demo.test \
+    --auth-password "$password" --from admin@mail.demo.test --to admin@mail.demo.test --header "Subject: submitted"
+show "$danemail" mailbox list admin@mail.demo.test -c provider/danemail.toml
+count=$("$danemail" mailbox list admin@mail.demo.test -c provider/danemail.toml | wc -l)
+[[ $count == 2 ]] || { echo "demo: expected 2 messages in the INBOX, found $count" >&2; false; }
+kill "$provider_pid"; wait "$provider_pid" || true; provider_pid=""
 
 trap - ERR
 printf '\ndemo: all %d steps passed. Publish the TLSA line in the zone, sign again, and the DS at the parent.\n' \

@@ -1,34 +1,61 @@
-// `danemail serve -c danemail.toml`: the process skeleton. Opens the zones (DnsService: inline signing,
-// re-signing, rollovers, reloads), serves them over UDP (SO_REUSEPORT workers) and TCP (Boost.Asio
-// coroutines, zone transfers to the configured secondaries) on the configured addresses until SIGINT or
-// SIGTERM; SIGHUP reloads (a broken zone file keeps its old version serving).
+// `danemail serve -c danemail.toml`: the process skeleton. Runs the DNS side (serve_dns.h: the signed zones
+// over UDP and TCP) when [dns] is configured and the mail side (mail_service.h: SMTP on 25, 587 and 465
+// with the store) when [smtp] is, either alone or both; answers the control socket; until SIGINT or
+// SIGTERM. SIGHUP reloads the zones (a broken zone file keeps its old version serving) and the certificate.
 #include <fmt/core.h>
-#include <fmt/format.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <memory>
 
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/control_socket.h"
-#include "app/dns_service.h"
-#include "dnsserver/server.h"
-#include "dnsserver/tcp_listener.h"
-#include "dnsserver/udp_listener.h"
+#include "app/mail_service.h"
+#include "app/serve_dns.h"
 
 namespace danemail::app {
 namespace {
 
-struct Listeners {
-    std::vector<std::unique_ptr<dnsserver::UdpListener>> udp;
-    std::unique_ptr<dnsserver::TcpListener> tcp;
+// Everything the process runs; stopped in reverse order of starting.
+struct Services {
+    std::unique_ptr<DnsServing> dns;
+    std::unique_ptr<MailService> mail;
+    std::unique_ptr<ControlServer> control;
 
     void stop() {
-        if (tcp) tcp->stop();
-        for (auto& listener : udp) listener->stop();
+        if (control) control->stop();
+        if (mail) mail->stop();
+        if (dns) dns->stop();
     }
 };
+
+// Control requests go to the DNS service; without one they get an error that says why.
+ControlReply handle_control(DnsServing* dns, const std::vector<std::string>& words) {
+    if (dns == nullptr) return {false, "no DNS service runs here: danemail.toml has no [dns] section"};
+    ServiceReply reply = dns->service().handle(words);
+    return {reply.ok, reply.text};
+}
+
+// SIGHUP: zones and keys read again, and the mail certificate.
+void reload(Services& services) {
+    if (services.dns) {
+        ServiceReply reply = services.dns->service().reload();
+        fmt::print(stderr, "danemail: {}\n", reply.text);
+    }
+    if (services.mail) {
+        if (auto reloaded = services.mail->reload_certificate(); !reloaded)
+            fmt::print(stderr, "danemail: smtp: certificate not reloaded, keeping the old one: {}\n",
+                       reloaded.error().to_string());
+    }
+}
+
+int fail(Services& services, const std::string& message) {
+    fmt::print(stderr, "error: {}\n", message);
+    services.stop();
+    return 1;
+}
 
 int run_serve(const std::string& config_path) {
     // Signals go to this thread's sigwait only: block them before any worker thread exists.
@@ -44,79 +71,53 @@ int run_serve(const std::string& config_path) {
         fmt::print(stderr, "error: {}\n", config.error().to_string());
         return 2;
     }
-    std::vector<dnsserver::Endpoint> endpoints;
-    for (const std::string& text : config->dns.listen) {
-        auto endpoint = dnsserver::parse_endpoint(text);
-        if (!endpoint) {
-            fmt::print(stderr, "error: {}: {}\n", config_path, endpoint.error().to_string());
-            return 2;
-        }
-        endpoints.push_back(std::move(*endpoint));
-    }
-    auto service = DnsService::open(*config);
-    if (!service) {
-        fmt::print(stderr, "error: {}\n", service.error().to_string());
+    // Keys, journals, the mail database and messages live here: only the server's user may look inside.
+    std::error_code error;
+    std::filesystem::create_directories(config->state, error);
+    if (error) {
+        fmt::print(stderr, "error: {}: cannot create the state directory: {}\n", config->state,
+                   error.message());
         return 1;
     }
-    dnsserver::ZoneSource& source = (*service)->zones();
-    dnsserver::TransferSource& transfers = (*service)->transfers();
+    std::filesystem::permissions(config->state, std::filesystem::perms::owner_all, error);
 
-    unsigned workers = config->dns.workers;
-    if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
-    Listeners listeners;
-    for (const dnsserver::Endpoint& endpoint : endpoints) {
-        auto udp = dnsserver::UdpListener::open(endpoint, workers, source, dns::Edns::kDefaultUdpPayloadSize,
-                                                &transfers);
-        if (!udp) {
-            fmt::print(stderr, "error: {}\n", udp.error().to_string());
-            return 1;
-        }
-        listeners.udp.push_back(std::move(*udp));
+    Services services;
+    if (!config->dns.listen.empty()) {
+        auto dns = DnsServing::open(*config);
+        if (!dns) return fail(services, dns.error().to_string());
+        services.dns = std::move(*dns);
     }
-    dnsserver::TcpLimits tcp_limits;
-    tcp_limits.threads = workers;  // as many TCP threads as UDP workers: one per core by default
-    auto tcp = dnsserver::TcpListener::open(endpoints, source, tcp_limits, &transfers);
-    if (!tcp) {
-        fmt::print(stderr, "error: {}\n", tcp.error().to_string());
-        return 1;
+    if (config->smtp.enabled) {
+        auto mail = MailService::open(*config);
+        if (!mail) return fail(services, mail.error().to_string());
+        services.mail = std::move(*mail);
     }
-    listeners.tcp = std::move(*tcp);
-    for (auto& listener : listeners.udp) listener->start();
-    listeners.tcp->start();
-    if (auto started = (*service)->start(); !started) {
-        fmt::print(stderr, "error: {}\n", started.error().to_string());
-        listeners.stop();
-        return 1;
-    }
-    DnsService* dns_service = service->get();
-    auto control =
-        ControlServer::open(config->dns.control, [dns_service](const std::vector<std::string>& words) {
-            ServiceReply reply = dns_service->handle(words);
-            return ControlReply{reply.ok, reply.text};
-        });
-    if (!control) {
-        fmt::print(stderr, "error: control socket: {}\n", control.error().to_string());
-        listeners.stop();
-        return 1;
-    }
-    (*control)->start();
-    fmt::print(stderr, "danemail: serving {} zone(s) on {} (UDP with {} workers each, TCP)\n",
-               source.load()->size(), fmt::join(config->dns.listen, ", "), workers);
+    if (services.dns)
+        if (auto started = services.dns->start(); !started)
+            return fail(services, started.error().to_string());
+    if (services.mail) services.mail->start();
+
+    DnsServing* dns = services.dns.get();
+    auto control = ControlServer::open(config->dns.control, [dns](const std::vector<std::string>& words) {
+        return handle_control(dns, words);
+    });
+    if (!control) return fail(services, "control socket: " + control.error().to_string());
+    services.control = std::move(*control);
+    services.control->start();
+    if (services.dns) fmt::print(stderr, "danemail: {}\n", services.dns->describe());
+    if (services.mail) fmt::print(stderr, "danemail: smtp on {}\n", describe_listeners(config->smtp));
 
     for (;;) {
         int signal = 0;
         if (sigwait(&signals, &signal) != 0) continue;
         if (signal == SIGHUP) {
-            ServiceReply reply = (*service)->reload();
-            fmt::print(stderr, "danemail: {}\n", reply.text);
+            reload(services);
             continue;
         }
         fmt::print(stderr, "danemail: stopping on {}\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
         break;
     }
-    (*control)->stop();
-    listeners.stop();
-    (*service)->stop();
+    services.stop();
     return 0;
 }
 
@@ -124,7 +125,7 @@ int run_serve(const std::string& config_path) {
 
 void add_serve_command(CLI::App& app) {
     auto config = std::make_shared<std::string>("danemail.toml");
-    CLI::App* cmd = app.add_subcommand("serve", "Serve the configured zones, signed, over UDP and TCP");
+    CLI::App* cmd = app.add_subcommand("serve", "Serve the configured zones (DNS, signed) and mail (SMTP)");
     cmd->add_option("-c,--config", *config, "Configuration file (TOML)")->capture_default_str();
     cmd->callback([config] { exit_status() = run_serve(*config); });
 }

@@ -17,6 +17,14 @@ void add_tlsa_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_dns_command(CLI::App& app);  // asks the running server over its control socket
 void add_lab_command(CLI::App& app);  // the DNS lab on loopback: up, down, status
+void add_init_command(CLI::App& app);  // a working configuration, certificate, zone and admin account
+// Store administration, each in cmd_mail_admin.cpp: `domain add|list`, `user add|passwd|del|list`,
+// `alias add`, `mailbox list`, `queue list`.
+void add_domain_command(CLI::App& app);
+void add_user_command(CLI::App& app);
+void add_alias_command(CLI::App& app);
+void add_mailbox_command(CLI::App& app);  // `mailbox list ADDR`
+void add_queue_command(CLI::App& app);    // `queue list` (the queue's delivery comes with issue 5)
 
 // Subcommands of `danemail zone`, each in its own file.
 void add_zone_check_command(CLI::App& zone);

@@ -2,22 +2,23 @@
 // errors with file:line, never silently ignored. Operator input, not network input.
 #include "app/config.h"
 
-#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <filesystem>
 #include <set>
 
+#include "app/config_values.h"
 #include "dns/rdata.h"
 
 namespace danemail::app {
 namespace {
 
 bool numeric_address(const std::string& text) {
-    in6_addr v6{};
-    in_addr v4{};
-    return inet_pton(AF_INET, text.c_str(), &v4) == 1 || inet_pton(AF_INET6, text.c_str(), &v6) == 1;
+    return is_ipv4_address(text) || is_ipv6_address(text);
 }
+
+// Messages are held in memory while they are received: a bound well above what any provider accepts.
+constexpr uint64_t kMaxMessageSizeLimit = uint64_t{1} << 30;
 
 class ConfigReader {
 public:
@@ -212,7 +213,164 @@ public:
         return secondary;
     }
 
-    Result<DnsConfig> dns(const toml::node& node) const {
+    // An unsigned integer from `minimum` to `maximum`.
+    Result<unsigned> count(const toml::table& table, const char* key, unsigned fallback, unsigned minimum,
+                           unsigned maximum) const {
+        const toml::node* node = table.get(key);
+        if (node == nullptr) return fallback;
+        auto value = node->value<int64_t>();
+        if (!node->is_integer() || !value || *value < minimum || *value > maximum)
+            return error_at(node, std::string(key) + ": expected an integer from " + std::to_string(minimum) +
+                                      " to " + std::to_string(maximum));
+        return static_cast<unsigned>(*value);
+    }
+
+    // The top-level `state`, or `[dns] state` for DNS-only files; both given must name the same folder.
+    Result<std::string> state(const toml::table& root) const {
+        auto top = string(root, "state", "the top level", false);
+        if (!top) return top.error();
+        std::string dns_state;
+        const toml::node* dns_state_node = nullptr;
+        if (const toml::table* dns = root.get_as<toml::table>("dns")) {
+            auto value = string(*dns, "state", "[dns]", false);
+            if (!value) return value.error();
+            dns_state = *value;
+            dns_state_node = dns->get("state");
+        }
+        const std::string resolved_top = top->empty() ? "" : resolve(*top);
+        const std::string resolved_dns = dns_state.empty() ? "" : resolve(dns_state);
+        auto normal = [](const std::string& path) {
+            std::string text = std::filesystem::path(path).lexically_normal().string();
+            while (text.size() > 1 && text.back() == '/') text.pop_back();
+            return text;
+        };
+        if (!resolved_top.empty() && !resolved_dns.empty() && normal(resolved_top) != normal(resolved_dns))
+            return error_at(dns_state_node, "[dns] state \"" + dns_state +
+                                                "\" differs from the top-level state \"" + *top +
+                                                "\": keep only the top-level one");
+        if (!resolved_top.empty()) return resolved_top;
+        if (!resolved_dns.empty()) return resolved_dns;
+        return Config{}.state;
+    }
+
+    Result<std::vector<std::string>> listen_addresses(const toml::table& table, const char* key) const {
+        auto list = strings(table, key, "[\"192.0.2.1:25\", \"[2001:db8::1]:25\"]");
+        if (!list) return list.error();
+        const toml::array* items = table.get(key) ? table.get(key)->as_array() : nullptr;
+        for (size_t i = 0; i < list->size(); ++i)
+            if (auto parsed = parse_listen_address((*list)[i]); !parsed)
+                return error_at(items->get(i), std::string(key) + ": " + parsed.error().what);
+        return list;
+    }
+
+    Result<SmtpConfig> smtp(const toml::node& node) const {
+        const toml::table* table = node.as_table();
+        if (table == nullptr) return error_at(&node, "smtp: expected a table ([smtp])");
+        if (auto s = only_keys(
+                *table,
+                {"hostname", "certificate", "private_key", "listen", "submission", "submissions", "threads",
+                 "max_message_size", "max_recipients", "max_connections", "max_connections_per_client",
+                 "bare_line_endings", "command_timeout", "data_timeout"},
+                "[smtp]");
+            !s)
+            return s.error();
+        SmtpConfig config;
+        config.enabled = true;
+        config.where = where(node);
+        auto hostname = string(*table, "hostname", "[smtp]", true);
+        if (!hostname) return hostname.error();
+        auto host = parse_host_name(*hostname);
+        if (!host) return error_at(table->get("hostname"), "hostname: " + host.error().what);
+        config.hostname = *host;
+
+        if (auto s = smtp_listeners(*table, config); !s) return s.error();
+        if (auto s = smtp_limits(*table, config); !s) return s.error();
+        return config;
+    }
+
+    // The certificate files and the three lists of listeners.
+    Status smtp_listeners(const toml::table& table, SmtpConfig& config) const {
+        auto certificate = string(table, "certificate", "[smtp]", false);
+        if (!certificate) return certificate.error();
+        auto private_key = string(table, "private_key", "[smtp]", false);
+        if (!private_key) return private_key.error();
+        if (certificate->empty() != private_key->empty())
+            return error_at(table.get(certificate->empty() ? "private_key" : "certificate"),
+                            "[smtp]: certificate and private_key go together: give both or neither");
+        if (!certificate->empty()) {
+            config.certificate = resolve(*certificate);
+            config.private_key = resolve(*private_key);
+        }
+
+        for (auto [key, list] :
+             {std::pair{"listen", &config.listen}, std::pair{"submission", &config.submission},
+              std::pair{"submissions", &config.submissions}}) {
+            auto addresses = listen_addresses(table, key);
+            if (!addresses) return addresses.error();
+            *list = std::move(*addresses);
+        }
+        if (config.listen.empty() && config.submission.empty() && config.submissions.empty())
+            return error_at(&table,
+                            "[smtp]: no listeners: add listen (port 25), submission (587) or "
+                            "submissions (465), e.g. listen = [\"192.0.2.1:25\"]");
+        // RFC 8314 §3: port 465 speaks TLS from the first byte; it cannot run without a certificate.
+        if (!config.submissions.empty() && config.certificate.empty())
+            return error_at(
+                table.get("submissions"),
+                "submissions: implicit TLS (RFC 8314) needs certificate and private_key in [smtp]");
+
+        return {};
+    }
+
+    // Threads, size and count limits, the line-ending policy and the timeouts (RFC 5321 §4.5.3).
+    Status smtp_limits(const toml::table& table, SmtpConfig& config) const {
+        auto threads = count(table, "threads", config.threads, 0, 256);
+        if (!threads) return threads.error();
+        config.threads = *threads;
+        if (const toml::node* size = table.get("max_message_size")) {
+            Result<uint64_t> bytes = make_error("");
+            if (auto number = size->value<int64_t>(); size->is_integer() && number && *number > 0)
+                bytes = static_cast<uint64_t>(*number);
+            else if (auto text = size->value<std::string>(); size->is_string() && text)
+                bytes = parse_byte_size(*text);
+            else
+                bytes = make_error("expected a size in bytes such as 52428800, \"50M\" or \"10k\"");
+            if (!bytes) return error_at(size, "max_message_size: " + bytes.error().what);
+            if (*bytes == 0 || *bytes > kMaxMessageSizeLimit)
+                return error_at(size, "max_message_size: expected more than 0 and at most \"1G\"");
+            config.max_message_size = *bytes;
+        }
+        auto recipients = count(table, "max_recipients", config.max_recipients, 1, 100000);
+        if (!recipients) return recipients.error();
+        config.max_recipients = *recipients;
+        auto connections = count(table, "max_connections", config.max_connections, 1, 1000000);
+        if (!connections) return connections.error();
+        config.max_connections = *connections;
+        auto per_client =
+            count(table, "max_connections_per_client", config.max_connections_per_client, 1, 1000000);
+        if (!per_client) return per_client.error();
+        config.max_connections_per_client = *per_client;
+
+        auto line_endings = string(table, "bare_line_endings", "[smtp]", false);
+        if (!line_endings) return line_endings.error();
+        if (*line_endings == "normalize") {
+            config.normalize_line_endings = true;
+        } else if (!line_endings->empty() && *line_endings != "reject") {
+            return error_at(
+                table.get("bare_line_endings"),
+                "bare_line_endings: expected \"reject\" or \"normalize\", not \"" + *line_endings + "\"");
+        }
+        for (auto [key, seconds] : {std::pair{"command_timeout", &config.command_timeout},
+                                    std::pair{"data_timeout", &config.data_timeout}}) {
+            auto value = duration(table, key, *seconds, 1);
+            if (!value) return value.error();
+            if (*value == 0) return error_at(table.get(key), std::string(key) + ": must be more than 0");
+            *seconds = *value;
+        }
+        return {};
+    }
+
+    Result<DnsConfig> dns(const toml::node& node, const std::string& state) const {
         const toml::table* table = node.as_table();
         if (table == nullptr) return error_at(&node, "dns: expected a table ([dns])");
         if (auto s = only_keys(
@@ -220,6 +378,7 @@ public:
             !s)
             return s.error();
         DnsConfig config;
+        config.state = state;
         const toml::node* listen = table->get("listen");
         if (listen == nullptr)
             return error_at(table, "[dns]: missing key 'listen' (an array of \"address:port\")");
@@ -231,6 +390,8 @@ public:
             auto text = address.value<std::string>();
             if (!address.is_string() || !text)
                 return error_at(&address, "listen: expected strings \"address:port\"");
+            if (auto parsed = parse_listen_address(*text); !parsed)
+                return error_at(&address, "listen address " + parsed.error().what);
             config.listen.push_back(*text);
         }
         if (const toml::node* workers = table->get("workers")) {
@@ -239,9 +400,6 @@ public:
                 return error_at(workers, "workers: expected an integer from 0 (one per core) to 256");
             config.workers = static_cast<unsigned>(*value);
         }
-        auto state = string(*table, "state", "[dns]", false);
-        if (!state) return state.error();
-        if (!state->empty()) config.state = resolve(*state);
         auto control = string(*table, "control", "[dns]", false);
         if (!control) return control.error();
         config.control = control->empty() ? (std::filesystem::path(config.state) / "control.sock").string()
@@ -302,14 +460,30 @@ Result<Config> load_config(const std::string& path) {
         return make_error(where, std::string(e.description()));
     }
     ConfigReader reader(path);
-    if (auto s = reader.only_keys(root, {"dns"}, "the top level"); !s) return s.error();
+    if (auto s = reader.only_keys(root, {"state", "dns", "smtp"}, "the top level"); !s) return s.error();
     Config config;
     config.path = path;
+    auto state = reader.state(root);
+    if (!state) return state.error();
+    config.state = *state;
     const toml::node* dns = root.get("dns");
-    if (dns == nullptr) return make_error(path, "no [dns] section: nothing to serve");
-    auto dns_config = reader.dns(*dns);
-    if (!dns_config) return dns_config.error();
-    config.dns = std::move(*dns_config);
+    const toml::node* smtp = root.get("smtp");
+    if (dns == nullptr && smtp == nullptr)
+        return make_error(path, "neither [dns] nor [smtp]: nothing to serve");
+    if (dns != nullptr) {
+        auto dns_config = reader.dns(*dns, config.state);
+        if (!dns_config) return dns_config.error();
+        config.dns = std::move(*dns_config);
+    } else {
+        // No DNS service; the control socket still answers (for the mail side and a clear "no DNS").
+        config.dns.control = (std::filesystem::path(config.state) / "control.sock").string();
+    }
+    config.dns.state = config.state;
+    if (smtp != nullptr) {
+        auto smtp_config = reader.smtp(*smtp);
+        if (!smtp_config) return smtp_config.error();
+        config.smtp = std::move(*smtp_config);
+    }
     return config;
 }
 

@@ -1,6 +1,6 @@
-// The danemail configuration file (TOML, read with toml++): for now the [dns] section — listen addresses,
-// worker threads, the state directory, TSIG keys, the secondaries, and the served zones with their signing
-// and key policy. The file is operator input: every error names file:line, what was found and what was
+// The danemail configuration file (TOML, read with toml++): the state directory; the [dns] section — listen
+// addresses, worker threads, TSIG keys, the secondaries, and the served zones with their signing and key
+// policy; the [smtp] section — the mail host's name, certificate, listeners for 25/587/465 and limits. The file is operator input: every error names file:line, what was found and what was
 // expected. Relative paths are taken from the file's folder. Durations are written "14d", "12h", "30m",
 // "45s", "2w" or as plain seconds.
 #pragma once
@@ -66,9 +66,41 @@ struct DnsConfig {
     std::vector<DnsZoneConfig> zones;
 };
 
+// [smtp]: receiving (25) and submission (587 with STARTTLS, 465 with implicit TLS, RFC 8314). Absent: no
+// SMTP service. Example:
+//   [smtp]
+//   hostname = "mx.example.org"
+//   certificate = "tls/mx.example.org.crt"   # PEM chain, leaf first
+//   private_key = "tls/mx.example.org.key"
+//   listen = ["0.0.0.0:25", "[::]:25"]
+//   submission = ["0.0.0.0:587"]
+//   submissions = ["0.0.0.0:465"]
+struct SmtpConfig {
+    bool enabled = false;  // the [smtp] table is present
+    std::string hostname;  // required: greeting, EHLO, Received
+    std::string certificate;
+    std::string private_key;
+    std::vector<std::string> listen;       // port 25 service: "address:port"
+    std::vector<std::string> submission;   // 587
+    std::vector<std::string> submissions;  // 465
+    unsigned threads = 0;                  // I/O threads; 0: one per core
+    uint64_t max_message_size = 50ull << 20;  // bytes
+    unsigned max_recipients = 100;
+    unsigned max_connections = 2000;
+    unsigned max_connections_per_client = 50;
+    bool normalize_line_endings = false;  // bare_line_endings = "reject" (default) | "normalize"
+    uint32_t command_timeout = 300;       // seconds ("5m")
+    uint32_t data_timeout = 180;
+    std::string where;
+};
+
 struct Config {
     std::string path;
-    DnsConfig dns;
+    // Top-level `state = "..."`: keys, zones, journals, the mail database and message files, the control
+    // socket. `[dns] state` is still read for DNS-only files; default /var/lib/danemail.
+    std::string state = "/var/lib/danemail";
+    DnsConfig dns;  // dns.state is always equal to `state` after loading
+    SmtpConfig smtp;
 };
 
 Result<Config> load_config(const std::string& path);

@@ -1,4 +1,5 @@
-// Tests of the configuration reader: a valid [dns] section, relative paths, and errors that name file:line.
+// Tests of the configuration reader: valid [dns] and [smtp] sections, the state directory, relative paths,
+// and errors that name file:line.
 #include "app/config.h"
 
 #include <gtest/gtest.h>
@@ -128,9 +129,161 @@ TEST_F(ConfigTest, ErrorsNameFileAndLine) {
          ":3", "set tsig_keys"},
         {"[dns]\nlisten = [\"127.0.0.1:53\"\n", ":2", ""},  // TOML syntax error
         {"[mail]\n", ":1", "unknown key 'mail'"},
+        {"[dns]\nlisten = [\"127.0.0.1:53\",\n  \"localhost:53\"]\n", ":3", "listen address 'localhost:53'"},
+        {"stat = \"s\"\n[smtp]\nhostname = \"mx.a.test\"\nlisten = [\"127.0.0.1:25\"]\n", ":1",
+         "unknown key 'stat'"},
         {"[dns]\nlisten = [\"127.0.0.1:53\"]\ntsig_keys = \"k\"\n[[dns.secondary]]\naddress = "
          "\"ns2.example\"\nkey = \"x\"\n",
          ":5", "address: expected a numeric"},
+    };
+    for (const Case& c : cases) {
+        auto config = load(c.text);
+        ASSERT_FALSE(config) << c.text;
+        EXPECT_NE(config.error().where.find(path() + c.where), std::string::npos)
+            << c.text << " -> " << config.error().to_string();
+        EXPECT_NE(config.error().what.find(c.what), std::string::npos) << config.error().to_string();
+    }
+}
+
+constexpr const char* kSmtp = R"(state = "state"
+
+[smtp]
+hostname = "MX.Example.org."
+certificate = "tls/mx.crt"
+private_key = "/etc/danemail/mx.key"
+listen = ["192.0.2.1:25", "[2001:db8::1]:25"]
+submission = ["192.0.2.1:587"]
+submissions = ["[::1]:465"]
+threads = 4
+max_message_size = "10M"
+max_recipients = 50
+max_connections = 300
+max_connections_per_client = 5
+bare_line_endings = "normalize"
+command_timeout = "10m"
+data_timeout = 60
+)";
+
+TEST_F(ConfigTest, ReadsTheSmtpSectionWithoutDns) {
+    auto config = load(kSmtp);
+    ASSERT_TRUE(config) << config.error().to_string();
+    const SmtpConfig& smtp = config->smtp;
+    EXPECT_TRUE(smtp.enabled);
+    EXPECT_EQ(smtp.hostname, "mx.example.org");
+    EXPECT_EQ(smtp.certificate, (dir_ / "tls/mx.crt").string());
+    EXPECT_EQ(smtp.private_key, "/etc/danemail/mx.key");
+    EXPECT_EQ(smtp.listen, (std::vector<std::string>{"192.0.2.1:25", "[2001:db8::1]:25"}));
+    EXPECT_EQ(smtp.submission, (std::vector<std::string>{"192.0.2.1:587"}));
+    EXPECT_EQ(smtp.submissions, (std::vector<std::string>{"[::1]:465"}));
+    EXPECT_EQ(smtp.threads, 4u);
+    EXPECT_EQ(smtp.max_message_size, 10u << 20);
+    EXPECT_EQ(smtp.max_recipients, 50u);
+    EXPECT_EQ(smtp.max_connections, 300u);
+    EXPECT_EQ(smtp.max_connections_per_client, 5u);
+    EXPECT_TRUE(smtp.normalize_line_endings);
+    EXPECT_EQ(smtp.command_timeout, 600u);
+    EXPECT_EQ(smtp.data_timeout, 60u);
+    EXPECT_EQ(smtp.where, path() + ":3");
+    // No [dns]: no DNS service, but state and the control socket are there for the mail side.
+    EXPECT_TRUE(config->dns.listen.empty());
+    EXPECT_TRUE(config->dns.zones.empty());
+    EXPECT_EQ(config->state, (dir_ / "state").string());
+    EXPECT_EQ(config->dns.state, config->state);
+    EXPECT_EQ(config->dns.control, (dir_ / "state" / "control.sock").string());
+}
+
+TEST_F(ConfigTest, SmtpDefaults) {
+    auto config = load("[smtp]\nhostname = \"mx.a.test\"\nlisten = [\"127.0.0.1:25\"]\n");
+    ASSERT_TRUE(config) << config.error().to_string();
+    const SmtpConfig& smtp = config->smtp;
+    EXPECT_TRUE(smtp.certificate.empty());
+    EXPECT_TRUE(smtp.private_key.empty());
+    EXPECT_EQ(smtp.max_message_size, 50u << 20);
+    EXPECT_EQ(smtp.max_recipients, 100u);
+    EXPECT_EQ(smtp.threads, 0u);
+    EXPECT_FALSE(smtp.normalize_line_endings);
+    EXPECT_EQ(smtp.command_timeout, 300u);
+    EXPECT_EQ(smtp.data_timeout, 180u);
+    EXPECT_EQ(config->state, "/var/lib/danemail");
+    EXPECT_EQ(config->dns.state, "/var/lib/danemail");
+}
+
+TEST_F(ConfigTest, DnsOnlyFileHasNoSmtp) {
+    auto config = load(kValid);
+    ASSERT_TRUE(config) << config.error().to_string();
+    EXPECT_FALSE(config->smtp.enabled);
+    EXPECT_EQ(config->state, (dir_ / "state").string());  // from [dns] state
+}
+
+TEST_F(ConfigTest, MessageSizeForms) {
+    const std::pair<const char*, uint64_t> cases[] = {{"1000", 1000},       {"\"10k\"", 10240},
+                                                      {"\"10K\"", 10240},   {"\"50M\"", 50u << 20},
+                                                      {"\"1G\"", 1u << 30}, {"\"512\"", 512}};
+    for (const auto& [text, bytes] : cases) {
+        auto config = load(std::string("[smtp]\nhostname = \"mx.a.test\"\nlisten = [\"127.0.0.1:25\"]\n") +
+                           "max_message_size = " + text + "\n");
+        ASSERT_TRUE(config) << text << ": " << config.error().to_string();
+        EXPECT_EQ(config->smtp.max_message_size, bytes) << text;
+    }
+}
+
+TEST_F(ConfigTest, TopLevelStateAndDnsStateMustAgree) {
+    const std::string zone = "listen = [\"127.0.0.1:53\"]\n[[dns.zone]]\nname = \"a.test\"\nfile = \"z\"\n";
+    auto same = load("state = \"s\"\n[dns]\nstate = \"./s/\"\n" + zone);
+    ASSERT_TRUE(same) << same.error().to_string();
+    EXPECT_EQ(same->state, (dir_ / "s").string());
+    EXPECT_EQ(same->dns.state, same->state);
+    EXPECT_EQ(same->dns.zones[0].keys, (dir_ / "s" / "keys" / "a.test").string());
+
+    auto top_only = load("state = \"/srv/mail\"\n[dns]\n" + zone);
+    ASSERT_TRUE(top_only) << top_only.error().to_string();
+    EXPECT_EQ(top_only->dns.state, "/srv/mail");
+    EXPECT_EQ(top_only->dns.control, "/srv/mail/control.sock");
+    EXPECT_EQ(top_only->dns.zones[0].keys, "/srv/mail/keys/a.test");
+
+    auto differ = load("state = \"s\"\n[dns]\nstate = \"t\"\n" + zone);
+    ASSERT_FALSE(differ);
+    EXPECT_NE(differ.error().where.find(path() + ":3"), std::string::npos) << differ.error().to_string();
+    EXPECT_NE(differ.error().what.find("differs from the top-level state"), std::string::npos);
+}
+
+TEST_F(ConfigTest, SmtpErrorsNameFileAndLine) {
+    struct Case {
+        std::string text;
+        std::string where;
+        std::string what;
+    };
+    const std::string head = "[smtp]\nhostname = \"mx.a.test\"\n";         // lines 1-2
+    const std::string tls = "certificate = \"c\"\nprivate_key = \"k\"\n";  // lines 3-4 when it follows head
+    const Case cases[] = {
+        {"[smtp]\nlisten = [\"127.0.0.1:25\"]\n", ":1", "missing key 'hostname'"},
+        {"[smtp]\nhostname = \"mx\"\nlisten = [\"127.0.0.1:25\"]\n", ":2", "fully qualified"},
+        {"[smtp]\nhostname = \"mx_1.a.test\"\nlisten = [\"127.0.0.1:25\"]\n", ":2", "not a host name"},
+        {"[smtp]\nhostname = \"-mx.a.test\"\nlisten = [\"127.0.0.1:25\"]\n", ":2", "starts or ends"},
+        {head, ":1", "no listeners"},
+        {head + "listen = []\n", ":1", "no listeners"},
+        {head + "listen = [\"127.0.0.1\"]\n", ":3", "listen: '127.0.0.1': expected"},
+        {head + "listen = [\"::1:25\"]\n", ":3", "listen: '::1:25': expected"},
+        {head + "listen = [\"localhost:25\"]\n", ":3", "expected \"IPv4:port\""},
+        {head + "submission = [\"127.0.0.1:0\"]\n", ":3", "port must be a number from 1 to 65535"},
+        {head + "submission = [\"127.0.0.1:587\",\n  \"[::1]:99999\"]\n", ":4", "submission: '[::1]:99999'"},
+        {head + "listen = \"127.0.0.1:25\"\n", ":3", "listen: expected an array"},
+        {head + "submissions = [\"127.0.0.1:465\"]\n", ":3", "submissions: implicit TLS"},
+        {head + "certificate = \"c\"\nlisten = [\"127.0.0.1:25\"]\n", ":3", "give both or neither"},
+        {head + tls + "listen = [\"127.0.0.1:25\"]\nmax_message_size = \"10x\"\n", ":6", "max_message_size"},
+        {head + tls + "listen = [\"127.0.0.1:25\"]\nmax_message_size = 0\n", ":6", "max_message_size"},
+        {head + tls + "listen = [\"127.0.0.1:25\"]\nmax_message_size = \"2G\"\n", ":6", "at most"},
+        {head + tls + "listen = [\"127.0.0.1:25\"]\nbare_line_endings = \"fix\"\n", ":6",
+         "expected \"reject\" or \"normalize\""},
+        {head + tls + "listen = [\"127.0.0.1:25\"]\ncommand_timeout = \"5y\"\n", ":6",
+         "command_timeout: expected a duration"},
+        {head + tls + "listen = [\"127.0.0.1:25\"]\ndata_timeout = 0\n", ":6", "data_timeout: must be more"},
+        {head + tls + "listen = [\"127.0.0.1:25\"]\nmax_recipients = 0\n", ":6", "max_recipients: expected"},
+        {head + tls + "listen = [\"127.0.0.1:25\"]\nthreads = -1\n", ":6", "threads: expected"},
+        {head + tls + "listen = [\"127.0.0.1:25\"]\nmax_conections = 9\n", ":6",
+         "unknown key 'max_conections'"},
+        {"smtp = 1\n", ":1", "expected a table"},
+        {"state = \"s\"\n", "", "nothing to serve"},
     };
     for (const Case& c : cases) {
         auto config = load(c.text);

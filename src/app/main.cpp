@@ -13,6 +13,12 @@ int main(int argc, char** argv) {
     danemail::app::add_serve_command(app);
     danemail::app::add_dns_command(app);
     danemail::app::add_lab_command(app);
+    danemail::app::add_init_command(app);
+    danemail::app::add_domain_command(app);
+    danemail::app::add_user_command(app);
+    danemail::app::add_alias_command(app);
+    danemail::app::add_mailbox_command(app);
+    danemail::app::add_queue_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -11,9 +11,14 @@ peer_answer: one mode byte (0 parent DS answer, 1 unsigned NOTIFY response, 2 si
 answers with and without RRSIG, NODATA with an SOA, a referral without AA, SERVFAIL; NOTIFY acknowledgements,
 one signed with the key of tests/vectors/tsig_vectors.h covering its AXFR request MAC, and a
 signed NOTAUTH (a TSIG error the secondary reports).
+smtp_session (tests/fuzz/smtp_session_fuzz.cpp): one flag byte (port, line-ending policy, small limits, hook
+failures; the bits are listed in the harness), one segment-size byte (0: the whole input at once) and what a
+client sends: transactions on port 25, pipelining, each SMTP smuggling ending, BDAT, STARTTLS with pipelined
+commands after it, AUTH PLAIN and LOGIN on 587 and 465, the relay address forms, over-long lines.
 Run with Debian's interpreter, which has python3-dnspython: /usr/bin/python3 tests/fuzz/make_seeds.py
 """
 
+import base64
 import os
 import time
 
@@ -162,9 +167,82 @@ def peer_answer_seeds():
     }
 
 
+# The smtp_session flag byte (smtp_session_fuzz.cpp).
+SMTP_MX, SMTP_SUBMISSION, SMTP_IMPLICIT_TLS = 0, 1, 2
+SMTP_NORMALIZE = 0x04
+SMTP_SMALL_LIMITS = 0x08
+SMTP_DELIVERY_FAILS = 0x10
+SMTP_AUTH_FAILS = 0x20
+SMTP_LOOKUP_FAILS = 0x40
+SMTP_NO_CERTIFICATE = 0x80
+
+SMTP_PLAIN = base64.b64encode(b"\0carol@example.org\0secret")
+SMTP_PLAIN_WRONG = base64.b64encode(b"\0carol@example.org\0wrong")
+SMTP_USER = base64.b64encode(b"carol@example.org")
+SMTP_SECRET = base64.b64encode(b"secret")
+
+
+def smtp(flags, segment, *lines):
+    return bytes([flags, segment]) + b"".join(lines)
+
+
+def smtp_session_seeds():
+    ehlo = b"EHLO client.example\r\n"
+    envelope = b"MAIL FROM:<a@ext.example>\r\nRCPT TO:<alice@example.org>\r\n"
+    smuggled = b"MAIL FROM:<ceo@example.org>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\nforged\r\n"
+    submit = ehlo + b"STARTTLS\r\n"
+    seeds = {
+        "mx-transaction": smtp(SMTP_MX, 0, ehlo, envelope, b"DATA\r\nSubject: hi\r\n\r\n..dot\r\n.\r\nQUIT\r\n"),
+        "mx-bytewise": smtp(SMTP_MX, 1, ehlo, envelope, b"DATA\r\nbody\r\n.\r\nQUIT\r\n"),
+        "mx-helo-pipelined": smtp(
+            SMTP_MX, 0, b"HELO c\r\nMAIL FROM:<>\r\nRCPT TO:<alice@example.org>\r\nRCPT TO:<postmaster@example.org>\r\n",
+            b"RCPT TO:<nobody@example.org>\r\nDATA\r\n.\r\nNOOP\r\nRSET\r\nVRFY x\r\nEXPN y\r\nHELP\r\nQUIT\r\n"),
+        "mx-params": smtp(SMTP_MX, 0, ehlo, b"MAIL FROM:<a@ext.example> SIZE=100 BODY=8BITMIME SMTPUTF8\r\n",
+                          b"RCPT TO:<alice@example.org>\r\nDATA\r\n\xc3\xa9\r\n.\r\n"),
+        "mx-starttls-injection": smtp(SMTP_MX, 0, ehlo, b"STARTTLS\r\nRSET\r\nMAIL FROM:<a@ext.example>\r\n"),
+        "mx-starttls-then-mail": smtp(SMTP_MX, 30, ehlo, b"STARTTLS\r\n", ehlo, envelope, b"DATA\r\nx\r\n.\r\n"),
+        "mx-bdat": smtp(SMTP_MX, 0, ehlo, envelope, b"BDAT 5\r\nab\r\nBDAT 3 LAST\r\n\ncd", b"BDAT 0 LAST\r\n"),
+        "mx-bdat-small-limits": smtp(SMTP_MX | SMTP_SMALL_LIMITS, 7, ehlo, envelope, b"BDAT 300\r\n" + b"x" * 300,
+                                     b"BDAT 2 LAST\r\nyy"),
+        "mx-relay-forms": smtp(
+            SMTP_MX, 0, ehlo, b"MAIL FROM:<a@ext.example>\r\n", b"RCPT TO:<u@ext.example>\r\n",
+            b"RCPT TO:<u%ext.example@example.org>\r\n", b'RCPT TO:<"u@ext.example"@example.org>\r\n',
+            b"RCPT TO:<@example.org:u@ext.example>\r\n", b"RCPT TO:<ext.example!u@example.org>\r\n",
+            b"RCPT TO:<u@ext.example@example.org>\r\n"),
+        "mx-long-line": smtp(SMTP_MX | SMTP_SMALL_LIMITS, 0, b"NOOP " + b"x" * 100 + b"\r\nNOOP\r\n"),
+        "mx-bare-lf-commands": smtp(SMTP_MX, 0, b"EHLO c\nNOOP\rRSET\r\n"),
+        "mx-normalize-commands": smtp(SMTP_MX | SMTP_NORMALIZE, 0, b"EHLO c\nNOOP\rRSET\r\n"),
+        "mx-failures": smtp(SMTP_MX | SMTP_DELIVERY_FAILS | SMTP_LOOKUP_FAILS, 0, ehlo, envelope, b"DATA\r\nx\r\n.\r\n"),
+        "submission-plain": smtp(SMTP_SUBMISSION, 0, submit),
+        "submission-after-tls": smtp(SMTP_SUBMISSION, 21, submit, ehlo, b"AUTH PLAIN " + SMTP_PLAIN + b"\r\n",
+                                     b"MAIL FROM:<carol@example.org>\r\nRCPT TO:<x@ext.example>\r\nDATA\r\nx\r\n.\r\n"),
+        "submission-before-tls": smtp(SMTP_SUBMISSION | SMTP_NO_CERTIFICATE, 0, ehlo, b"AUTH PLAIN " + SMTP_PLAIN + b"\r\n",
+                                      b"MAIL FROM:<carol@example.org>\r\n"),
+        "implicit-login": smtp(SMTP_IMPLICIT_TLS, 0, ehlo, b"AUTH LOGIN\r\n", SMTP_USER + b"\r\n", SMTP_SECRET + b"\r\n",
+                               b"MAIL FROM:<carol@example.org>\r\nRCPT TO:<alice@example.org>\r\n",
+                               b"BDAT 4 LAST\r\nabcd"),
+        "implicit-plain-continuation": smtp(SMTP_IMPLICIT_TLS, 0, ehlo, b"AUTH PLAIN\r\n", SMTP_PLAIN + b"\r\n"),
+        "implicit-auth-failures": smtp(SMTP_IMPLICIT_TLS, 0, ehlo, (b"AUTH PLAIN " + SMTP_PLAIN_WRONG + b"\r\n") * 3),
+        "implicit-auth-cancel": smtp(SMTP_IMPLICIT_TLS | SMTP_AUTH_FAILS, 0, ehlo, b"AUTH PLAIN\r\n*\r\nAUTH PLAIN =\r\n",
+                                     b"AUTH LOGIN\r\n@@\r\nAUTH PLAIN " + SMTP_PLAIN + b"\r\n"),
+    }
+    endings = {"lf-dot-lf": b"\n.\n", "lf-dot-crlf": b"\n.\r\n", "crlf-dot-lf": b"\r\n.\n", "cr-dot-cr": b"\r.\r",
+               "crlf-dot-cr-crlf": b"\r\n.\r\r\n"}
+    for name, ending in endings.items():
+        body = b"DATA\r\nreal" + ending + smuggled + b".\r\nQUIT\r\n"
+        seeds["smuggle-" + name] = smtp(SMTP_MX, 0, ehlo, envelope, body)
+        seeds["smuggle-" + name + "-normalize"] = smtp(SMTP_MX | SMTP_NORMALIZE, 3, ehlo, envelope, body)
+    return seeds
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    for target, seeds in (("transfer_access", transfer_access_seeds()), ("peer_answer", peer_answer_seeds())):
+    targets = (
+        ("transfer_access", transfer_access_seeds()),
+        ("peer_answer", peer_answer_seeds()),
+        ("smtp_session", smtp_session_seeds()),
+    )
+    for target, seeds in targets:
         corpus = os.path.join(here, "corpus", target)
         os.makedirs(corpus, exist_ok=True)
         for name, data in seeds.items():
