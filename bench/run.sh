@@ -7,3 +7,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 danemail=${1:?usage: bench/run.sh DANEMAIL_BINARY}
 "$here/sign_bench.sh" "$danemail"
 "$here/serve_bench.sh" "$danemail"
+"$here/smtp_bench.sh" "$danemail"
