@@ -194,6 +194,15 @@ Result<std::string> set_up_store(const Config& config, const InitSettings& setti
                     [&](const store::AccountInfo& account) { return account.address == admin; });
     Status set = exists ? (*store)->set_password(admin, *password) : (*store)->add_account(admin, *password);
     if (!set) return set.error();
+    // RFC 5321 §4.5.1 requires postmaster@ for every mail domain, RFC 2142 §2 abuse@ for a provider: both
+    // go to the admin unless they already go somewhere.
+    for (const char* role : {"postmaster", "abuse"}) {
+        const std::string address = std::string(role) + "@" + settings.domain;
+        auto resolved = (*store)->resolve(address);
+        if (!resolved) return resolved.error();
+        if (resolved->kind != store::Resolution::Kind::Unknown) continue;
+        if (auto added = (*store)->add_alias(address, admin); !added) return added.error();
+    }
     return password;
 }
 

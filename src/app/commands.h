@@ -15,8 +15,8 @@ void add_key_command(CLI::App& app);
 void add_zone_command(CLI::App& app);
 void add_tlsa_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
-void add_dns_command(CLI::App& app);  // asks the running server over its control socket
-void add_lab_command(CLI::App& app);  // the DNS lab on loopback: up, down, status
+void add_dns_command(CLI::App& app);   // asks the running server over its control socket
+void add_lab_command(CLI::App& app);   // the DNS lab on loopback: up, down, status
 void add_init_command(CLI::App& app);  // a working configuration, certificate, zone and admin account
 // Store administration, each in cmd_mail_admin.cpp: `domain add|list`, `user add|passwd|del|list`,
 // `alias add`, `mailbox list`, `queue list`.

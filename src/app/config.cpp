@@ -318,6 +318,13 @@ public:
             return error_at(
                 table.get("submissions"),
                 "submissions: implicit TLS (RFC 8314) needs certificate and private_key in [smtp]");
+        // RFC 8314 §3.3 / the seeds: submission authenticates only inside TLS, so 587 without a certificate
+        // could never log anyone in.
+        if (!config.submission.empty() && config.certificate.empty())
+            return error_at(
+                table.get("submission"),
+                "submission: AUTH needs STARTTLS first (RFC 8314), so certificate and private_key "
+                "are required in [smtp]");
 
         return {};
     }

@@ -1,8 +1,9 @@
 // The danemail configuration file (TOML, read with toml++): the state directory; the [dns] section — listen
 // addresses, worker threads, TSIG keys, the secondaries, and the served zones with their signing and key
-// policy; the [smtp] section — the mail host's name, certificate, listeners for 25/587/465 and limits. The file is operator input: every error names file:line, what was found and what was
-// expected. Relative paths are taken from the file's folder. Durations are written "14d", "12h", "30m",
-// "45s", "2w" or as plain seconds.
+// policy; the [smtp] section — the mail host's name, certificate, listeners for 25/587/465 and limits. The
+// file is operator input: every error names file:line, what was found and what was expected. Relative paths
+// are taken from the file's folder. Durations are written "14d", "12h", "30m", "45s", "2w" or as plain
+// seconds.
 #pragma once
 
 #include <cstdint>
@@ -80,10 +81,10 @@ struct SmtpConfig {
     std::string hostname;  // required: greeting, EHLO, Received
     std::string certificate;
     std::string private_key;
-    std::vector<std::string> listen;       // port 25 service: "address:port"
-    std::vector<std::string> submission;   // 587
-    std::vector<std::string> submissions;  // 465
-    unsigned threads = 0;                  // I/O threads; 0: one per core
+    std::vector<std::string> listen;          // port 25 service: "address:port"
+    std::vector<std::string> submission;      // 587
+    std::vector<std::string> submissions;     // 465
+    unsigned threads = 0;                     // I/O threads; 0: one per core
     uint64_t max_message_size = 50ull << 20;  // bytes
     unsigned max_recipients = 100;
     unsigned max_connections = 2000;

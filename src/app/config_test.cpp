@@ -269,6 +269,7 @@ TEST_F(ConfigTest, SmtpErrorsNameFileAndLine) {
         {head + "submission = [\"127.0.0.1:587\",\n  \"[::1]:99999\"]\n", ":4", "submission: '[::1]:99999'"},
         {head + "listen = \"127.0.0.1:25\"\n", ":3", "listen: expected an array"},
         {head + "submissions = [\"127.0.0.1:465\"]\n", ":3", "submissions: implicit TLS"},
+        {head + "submission = [\"127.0.0.1:587\"]\n", ":3", "submission: AUTH needs STARTTLS first"},
         {head + "certificate = \"c\"\nlisten = [\"127.0.0.1:25\"]\n", ":3", "give both or neither"},
         {head + tls + "listen = [\"127.0.0.1:25\"]\nmax_message_size = \"10x\"\n", ":6", "max_message_size"},
         {head + tls + "listen = [\"127.0.0.1:25\"]\nmax_message_size = 0\n", ":6", "max_message_size"},

@@ -58,6 +58,25 @@ std::string describe_listeners(const SmtpConfig& smtp) {
     return fmt::format("{}", fmt::join(parts, ", "));
 }
 
+namespace {
+
+// The domain whose postmaster gets mail for "<postmaster>" (RFC 5321 §4.5.1): the one of ours that the mail
+// host is named in (mx.example.org → example.org), else the first of ours.
+std::string postmaster_domain(store::Store& store, const std::string& hostname) {
+    auto domains = store.domains();
+    if (!domains || domains->empty()) return {};
+    for (std::string_view name = hostname; !name.empty();) {
+        for (const std::string& domain : *domains)
+            if (name == domain) return domain;
+        size_t dot = name.find('.');
+        if (dot == std::string_view::npos) break;
+        name.remove_prefix(dot + 1);
+    }
+    return domains->front();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<MailService>> MailService::open(const Config& config) {
     auto server_config = smtp_server_config(config.smtp);
     if (!server_config) return server_config.error();
@@ -65,7 +84,8 @@ Result<std::unique_ptr<MailService>> MailService::open(const Config& config) {
     auto store = store::open_sqlite_store(config.state);
     if (!store) return make_error(config.state, "mail store: " + store.error().to_string());
     service->store_ = std::move(*store);
-    service->hooks_ = std::make_unique<store::StoreMailHooks>(*service->store_);
+    service->hooks_ = std::make_unique<store::StoreMailHooks>(
+        *service->store_, postmaster_domain(*service->store_, config.smtp.hostname));
     auto server = smtp::SmtpServer::open(*server_config, *service->hooks_);
     if (!server) return server.error();
     service->server_ = std::move(*server);

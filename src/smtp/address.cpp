@@ -4,6 +4,8 @@
 // outside quotes and address literals are refused with the reason (the text of a 501 reply).
 #include "smtp/address.h"
 
+#include "smtp/command.h"
+
 #include <cstdint>
 
 namespace danemail::smtp {
@@ -158,6 +160,7 @@ Result<std::string> read_domain(std::string_view text, const PathOptions& option
 
 std::string Mailbox::to_string() const {
     if (local_part.empty() && domain.empty()) return {};
+    if (domain.empty()) return local_part;  // "postmaster" (RFC 5321 §4.1.1.3)
     std::string out;
     // Anything that is no Dot-string goes back into quotes (non-ASCII counts as atext: it can only have
     // been accepted under SMTPUTF8).
@@ -182,6 +185,9 @@ Result<Mailbox> parse_path(std::string_view text, const PathOptions& options) {
         return syntax_error("address must be enclosed in <>");
     std::string_view inner = text.substr(1, text.size() - 2);
     if (inner.empty()) return syntax_error("empty address");
+    // RFC 5321 §4.1.1.3: "<Postmaster>" without a domain (any case) must be accepted (§4.5.1); the domain is
+    // left empty for the receiver to fill in with its own.
+    if (equals_ignoring_case(inner, "postmaster")) return Mailbox{"postmaster", ""};
     // RFC 5321 §4.1.1.3 and Appendix C: source routes may be ignored; we refuse them outright.
     if (inner.front() == '@') return syntax_error("source routes are not accepted");
 

@@ -36,6 +36,8 @@ struct PathOptions {
 // quotes. The error's `what` is suitable for a 501/553 reply text.
 Result<Mailbox> parse_path(std::string_view text, const PathOptions& options = {});
 
+// "<Postmaster>" (any case, no domain: RFC 5321 §4.1.1.3, §4.5.1) gives Mailbox{"postmaster", ""}: the
+// receiver's own postmaster.
 // The reverse-path of MAIL FROM: "<>" (the null path, for bounces) gives an empty Mailbox.
 Result<Mailbox> parse_reverse_path(std::string_view text, const PathOptions& options = {});
 

@@ -106,8 +106,16 @@ TEST(Address, BadDomains) {
     EXPECT_EQ(parse_ok("<a@" + std::string(63, 'x') + ".org>").domain, std::string(63, 'x') + ".org");
 }
 
+// RFC 5321 §4.1.1.3: the one address without a domain.
+TEST(Address, DomainlessPostmaster) {
+    EXPECT_EQ(parse_ok("<postmaster>"), (Mailbox{"postmaster", ""}));
+    EXPECT_EQ(parse_ok("<PostMaster>"), (Mailbox{"postmaster", ""}));
+    EXPECT_EQ(parse_ok("<postmaster>").to_string(), "postmaster");
+    parse_error("<postmaster@>");
+}
+
 TEST(Address, MissingParts) {
-    EXPECT_NE(parse_error("<postmaster>").find("no domain"), std::string::npos);
+    EXPECT_NE(parse_error("<postmistress>").find("no domain"), std::string::npos);
     parse_error("<@example.org>");
     parse_error("<>");
     parse_error("a@example.org");  // angle brackets are required

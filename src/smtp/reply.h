@@ -8,9 +8,9 @@
 namespace danemail::smtp {
 
 struct Reply {
-    int code = 0;          // 250, 354, 451, 550, ...
-    std::string status;    // enhanced status "2.1.0"; empty for replies that carry none (220, 221, 334, 354)
-    std::string text;      // human-readable; may contain "\n" for a multi-line reply
+    int code = 0;        // 250, 354, 451, 550, ...
+    std::string status;  // enhanced status "2.1.0"; empty for replies that carry none (220, 221, 334, 354)
+    std::string text;    // human-readable; may contain "\n" for a multi-line reply
 
     bool positive() const { return code >= 200 && code < 400; }
     bool transient() const { return code >= 400 && code < 500; }

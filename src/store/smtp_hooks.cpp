@@ -28,8 +28,13 @@ bool is_null_path(const smtp::Mailbox& mailbox) {
 
 }  // namespace
 
+std::string StoreMailHooks::lookup_address(const smtp::Mailbox& recipient) const {
+    if (recipient.domain.empty()) return recipient.local_part + "@" + postmaster_domain_;  // "<postmaster>"
+    return lookup_text(recipient);
+}
+
 smtp::RecipientCheck StoreMailHooks::check_recipient(const smtp::Mailbox& recipient) {
-    auto resolution = store_.resolve(lookup_text(recipient));
+    auto resolution = store_.resolve(lookup_address(recipient));
     if (!resolution) {
         fmt::print(stderr, "danemail: recipient lookup failed: {}\n", resolution.error().to_string());
         return {smtp::RecipientKind::Unknown, kTemporaryLookupFailure};
@@ -75,7 +80,7 @@ smtp::Reply StoreMailHooks::deliver(const smtp::IncomingMessage& message) {
 
     // Resolved again: the aliases decide who gets a copy, and an account may have gone since RCPT.
     for (const auto& recipient : message.recipients) {
-        auto resolution = store_.resolve(lookup_text(recipient));
+        auto resolution = store_.resolve(lookup_address(recipient));
         if (!resolution) {
             fmt::print(stderr, "danemail: {}: recipient lookup failed: {}\n", message.id,
                        resolution.error().to_string());

@@ -52,6 +52,19 @@ protected:
     std::unique_ptr<StoreMailHooks> hooks_;
 };
 
+// "<postmaster>" (RFC 5321 §4.5.1) is postmaster@ the domain the hooks were given.
+TEST_F(SmtpHooksTest, DomainlessPostmaster) {
+    const smtp::Mailbox postmaster{"postmaster", ""};
+    EXPECT_EQ(hooks_->check_recipient(postmaster).kind, smtp::RecipientKind::Unknown);  // no domain given
+    ASSERT_TRUE(store_->add_alias("postmaster@example.org", "alice@example.org").ok());
+    StoreMailHooks hooks(*store_, "example.org");
+    EXPECT_EQ(hooks.check_recipient(postmaster).kind, smtp::RecipientKind::Local);
+    EXPECT_TRUE(hooks.deliver(incoming({postmaster})).positive());
+    auto inbox = store_->mailbox_messages("alice@example.org");
+    ASSERT_TRUE(inbox.ok());
+    EXPECT_EQ(inbox->size(), 1u);
+}
+
 TEST_F(SmtpHooksTest, RecipientKinds) {
     EXPECT_EQ(hooks_->check_recipient(mailbox("Alice", "example.org")).kind, smtp::RecipientKind::Local);
     EXPECT_EQ(hooks_->check_recipient(mailbox("fwd", "example.org")).kind, smtp::RecipientKind::Local);

@@ -255,6 +255,17 @@ def test_mail_to_admin_arrives_over_port_25(server, initialized):
     assert len(delivered(initialized, subject)) == 1
 
 
+def test_postmaster_and_abuse_reach_the_admin(server, initialized):
+    # RFC 5321 §4.5.1: postmaster@DOMAIN, and "<postmaster>" without a domain, must be accepted; RFC 2142: abuse@.
+    subject = f"to the postmaster {uuid.uuid4()}"
+    with smtplib.SMTP(ADDRESS, 25, local_hostname="sender.test", timeout=30) as client:
+        refused = client.sendmail("someone@sender.test", ["postmaster", f"abuse@{DOMAIN}", f"postmaster@{DOMAIN}"],
+                                  message(subject))
+        assert refused == {}
+    # One copy: the three recipients are one account.
+    assert len(delivered(initialized, subject)) == 1
+
+
 def test_submission_with_printed_password_on_587_after_starttls(server, initialized):
     subject = f"submitted 587 {uuid.uuid4()}"
     with smtplib.SMTP(ADDRESS, 587, local_hostname="client.test", timeout=30) as client:

@@ -80,6 +80,11 @@ public:
     RecipientCheck check_recipient(const Mailbox& recipient) override {
         std::lock_guard lock(mutex_);
         if (recipient_failure_) return RecipientCheck{RecipientKind::Unknown, recipient_failure_};
+        if (recipient.domain.empty())  // "<postmaster>": local when add_local("postmaster") was called
+            return RecipientCheck{local_addresses_.count(lower(recipient.local_part))
+                                      ? RecipientKind::Local
+                                      : RecipientKind::Unknown,
+                                  std::nullopt};
         if (local_addresses_.count(lower(recipient.local_part + "@" + recipient.domain)))
             return RecipientCheck{RecipientKind::Local, std::nullopt};
         if (local_domains_.count(lower(recipient.domain)))

@@ -202,7 +202,7 @@ TEST(Session, RelayAttemptsFailOnPort25) {
         {"<ext.example!u@example.org>", "550 5.1.1"},      // bang path: unknown local part
         {"<u@ext.example@example.org>", "501 5.1.3"},      // two '@': syntax error
         {"<u@[192.0.2.9]>", "501 5.1.3"},                  // address literal
-        {"<postmaster>", "501 5.1.3"},
+        {"<postmaster>", "550 5.1.1"},                     // our postmaster, but this fake has none
     };
     for (const auto& attempt : attempts) {
         SessionDriver driver;
@@ -214,6 +214,17 @@ TEST(Session, RelayAttemptsFailOnPort25) {
         EXPECT_EQ(replies[1], attempt.code) << attempt.rcpt;
         EXPECT_EQ(driver.hooks.delivery_attempts(), 0u) << attempt.rcpt;
     }
+}
+
+// RFC 5321 §4.5.1: "<Postmaster>" without a domain must be accepted; the hooks say whose postmaster it is.
+TEST(Session, DomainlessPostmasterIsAccepted) {
+    SessionDriver driver;
+    driver.hooks.add_local("postmaster");
+    driver.ready();
+    EXPECT_EQ(codes(driver.feed("MAIL FROM:<a@ext.example>\r\nRCPT TO:<PostMaster>\r\nDATA\r\nhi\r\n.\r\n")),
+              (Codes{"250 2.1.0", "250 2.1.5", "354", "250 2.0.0"}));
+    ASSERT_EQ(driver.hooks.delivered().size(), 1u);
+    EXPECT_EQ(driver.hooks.delivered()[0].recipients[0], (Mailbox{"postmaster", ""}));
 }
 
 TEST(Session, MailParameters) {
