@@ -23,6 +23,9 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from process_stats import cpu_seconds, memory_kib  # noqa: E402
+
 POLL_INTERVAL = 0.010   # seconds between cold-start probes
 START_TIMEOUT = 180.0   # a server that has not answered by then has failed
 STOP_TIMEOUT = 15.0
@@ -66,55 +69,6 @@ def wait_first_answer(process, address, name, started):
             if rest > 0:
                 time.sleep(rest)
     raise RuntimeError(f"no answer within {START_TIMEOUT:.0f} s")
-
-
-def process_tree(root):
-    """The pid `root` and all its descendants."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    pids, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        pids.append(pid)
-        todo.extend(children.get(pid, []))
-    return pids
-
-
-def memory_kib(root):
-    """(RSS, PSS) in KiB summed over the process tree from /proc/PID/smaps_rollup."""
-    rss = pss = 0
-    for pid in process_tree(root):
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1])
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1])
-        except OSError:
-            pass
-    return rss, pss
-
-
-def cpu_seconds(root):
-    """User + system CPU seconds used so far by the process tree (all threads)."""
-    ticks = 0
-    for pid in process_tree(root):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-        except (OSError, IndexError, ValueError):
-            pass
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def stop(process):

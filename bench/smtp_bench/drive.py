@@ -23,7 +23,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from hold_connections import held_sessions  # noqa: E402
+from process_stats import cpu_seconds, memory_kib, process_tree, stat_fields  # noqa: E402
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
@@ -54,58 +56,9 @@ class Budget:
 
 # --- /proc ------------------------------------------------------------------------------------------------
 
-def stat_fields(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().rsplit(")", 1)[1].split()  # field 3 of stat(5) is fields[0]
-
-
-def process_tree(root):
-    """The pid `root` and all its descendants."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            children.setdefault(int(stat_fields(entry)[1]), []).append(int(entry))
-        except (OSError, IndexError, ValueError):
-            continue
-    pids, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        pids.append(pid)
-        todo.extend(children.get(pid, []))
-    return pids
-
-
-def cpu_seconds(root):
-    """User + system CPU seconds of the live tree under `root` plus the children `root` has reaped. A child
-    alive at one reading and reaped by the next moves from the first sum to the second, so differences
-    between two readings count its work once."""
-    ticks = 0
-    for pid in process_tree(root):
-        try:
-            fields = stat_fields(pid)
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime (stat fields 14, 15)
-            if pid == root:
-                ticks += int(fields[13]) + int(fields[14])  # cutime, cstime (16, 17): reaped children
-        except (OSError, IndexError, ValueError):
-            pass
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def pss_mib(root):
-    """PSS summed over the tree under `root` (/proc/PID/smaps_rollup), in MiB."""
-    kib = 0
-    for pid in process_tree(root):
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        kib += int(line.split()[1])
-                        break
-        except OSError:
-            pass
-    return kib / 1024
+    """PSS summed over the tree under `root`, in MiB."""
+    return memory_kib(root)[1] / 1024
 
 
 class PeakPss:
